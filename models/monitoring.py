@@ -1,0 +1,173 @@
+"""Stage 4's sweep of one batch of active pilots: SQL aggregation, the pure rules, one write.
+
+The pilot-monitoring flow runs `monitor_batch` in one task per batch, and bench/monitoring.py times the
+same function. The database aggregates (the latest value per pilot and KPI, feedback counts and sums per
+pilot), so Python sees one row per pilot and KPI and one per pilot, never the measurements or answers
+themselves: memory grows with the batch size, not with the data.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select
+from sqlmodel import Session, col
+
+from models.rules.monitoring import (
+    FEEDBACK_FREQUENCY_DAYS, MIDPOINT_DUE, SEVERITY_ORDER, FeedbackSoFar, MeasuredValue, PilotPlan,
+    evaluate_checkpoint, midpoint_date, new_signals,
+)
+from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING
+from models.settings import get_settings, local_date
+from models.tables import Checkpoint, Feedback, Measurement, Methodology, MidpointReview, Pilot, utcnow
+
+
+@dataclass(frozen=True)
+class PilotEvent:
+    """A Prefect event to emit once the batch is committed; the pilot is its resource."""
+
+    event: str
+    pilot_id: int
+    contract_number: str
+    severity: str
+    as_of: date
+    details: dict
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    summaries: list[dict]  # one row per pilot for the run's table artifact
+    events: list[PilotEvent]
+
+
+def active_pilot_ids(session: Session) -> list[int]:
+    """Only pilots that are running: not stopped, not completed, not waiting for anything else."""
+    return list(session.execute(select(Pilot.id).where(Pilot.status == "active").order_by(Pilot.id)).scalars())
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The first instant after `day` in the program's time zone: feedback 'so far' on that day is before it."""
+    zone = ZoneInfo(get_settings().timezone)
+    return datetime.combine(day + timedelta(days=1), time(), zone)
+
+
+def latest_measurements_query(pilot_ids: Sequence[int], as_of: date) -> Select:
+    """Each pilot's latest value of each KPI measured up to `as_of` (one row per pilot and KPI)."""
+    ranked = select(
+        Measurement.pilot_id, Measurement.kpi_code, Measurement.value, Measurement.measured_at,
+        func.row_number().over(
+            partition_by=(Measurement.pilot_id, Measurement.kpi_code),
+            order_by=(col(Measurement.measured_at).desc(), col(Measurement.id).desc()),
+        ).label("recency"),
+    ).where(col(Measurement.pilot_id).in_(pilot_ids), Measurement.measured_at <= as_of).subquery()
+    return select(ranked.c.pilot_id, ranked.c.kpi_code, ranked.c.value, ranked.c.measured_at).where(
+        ranked.c.recency == 1)
+
+
+def _count_where(condition) -> object:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def feedback_aggregates_query(pilot_ids: Sequence[int], until: datetime) -> Select:
+    """Per pilot: answers, satisfied (4-5), rating sum, NPS answers, promoters, detractors, SUS answers and sum,
+    and the last answer's time, over the answers given before `until`."""
+    return select(
+        Feedback.pilot_id, func.count(), _count_where(Feedback.rating >= SATISFIED_MIN_RATING),
+        func.sum(Feedback.rating), func.count(Feedback.nps), _count_where(Feedback.nps >= PROMOTER_MIN_SCORE),
+        _count_where(Feedback.nps <= DETRACTOR_MAX_SCORE), func.count(Feedback.sus_score),
+        func.sum(Feedback.sus_score), func.max(Feedback.created_at),
+    ).where(col(Feedback.pilot_id).in_(pilot_ids), Feedback.created_at < until).group_by(Feedback.pilot_id)
+
+
+def previous_signals_query(pilot_ids: Sequence[int], as_of: date) -> Select:
+    """Each pilot's signals at its last checkpoint before `as_of`."""
+    last = select(Checkpoint.pilot_id, func.max(Checkpoint.as_of).label("as_of")).where(
+        col(Checkpoint.pilot_id).in_(pilot_ids), Checkpoint.as_of < as_of).group_by(Checkpoint.pilot_id).subquery()
+    return select(Checkpoint.pilot_id, Checkpoint.signals).join(
+        last, and_(Checkpoint.pilot_id == last.c.pilot_id, Checkpoint.as_of == last.c.as_of))
+
+
+def plans_query(pilot_ids: Sequence[int]) -> Select:
+    return select(
+        Pilot.id, Pilot.contract_number, Pilot.start_date, Pilot.end_date, Methodology.kpis,
+        Methodology.checkpoints, Methodology.feedback_plan, MidpointReview.status, MidpointReview.requested_at,
+    ).join(Methodology, Methodology.id == Pilot.methodology_id).outerjoin(
+        MidpointReview, MidpointReview.pilot_id == Pilot.id,
+    ).where(col(Pilot.id).in_(pilot_ids), Pilot.status == "active").order_by(Pilot.id)
+
+
+def load_latest(connection: Connection, pilot_ids: Sequence[int], as_of: date) -> dict[int, dict[str, MeasuredValue]]:
+    latest: dict[int, dict[str, MeasuredValue]] = {pilot_id: {} for pilot_id in pilot_ids}
+    for pilot_id, code, value, measured_at in connection.execute(latest_measurements_query(pilot_ids, as_of)).all():
+        latest[pilot_id][code] = (value, measured_at)
+    return latest
+
+
+def load_feedback(connection: Connection, pilot_ids: Sequence[int], as_of: date) -> dict[int, FeedbackSoFar]:
+    feedback = {}
+    for row in connection.execute(feedback_aggregates_query(pilot_ids, end_of_day_utc(as_of))):
+        pilot_id, n, satisfied, rating_sum, nps_n, promoters, detractors, sus_n, sus_sum, last = row
+        feedback[pilot_id] = FeedbackSoFar(n, satisfied, rating_sum, nps_n, promoters, detractors, sus_n,
+                                           sus_sum or 0.0, local_date(last))
+    return feedback
+
+
+def midpoint_review_due(plan: PilotPlan, review_status: str | None, requested_at: datetime | None,
+                        as_of: date) -> bool:
+    """The midpoint has come and nobody is deciding: no review yet, or one left unanswered past its timeout."""
+    midpoint = midpoint_date(plan.calendar)
+    if midpoint is None or midpoint > as_of:
+        return False
+    return review_status is None or (review_status == "awaiting" and review_expired(requested_at))
+
+
+def review_expired(requested_at: datetime) -> bool:
+    """A midpoint review left unanswered this long is asked again."""
+    return requested_at < utcnow() - timedelta(days=get_settings().midpoint_review_timeout_days)
+
+
+def monitor_batch(session: Session, pilot_ids: Sequence[int], as_of: date, flow_run_id: str | None) -> BatchOutcome:
+    """Record the `as_of` checkpoint of each active pilot in `pilot_ids`, replacing that day's earlier record.
+
+    Returns a summary per pilot and the events to emit: deviations new since each pilot's previous
+    checkpoint, and midpoint reviews that are due.
+    """
+    connection = session.connection()  # Core rows: the ORM would only add work per row
+    latest = load_latest(connection, pilot_ids, as_of)
+    feedback = load_feedback(connection, pilot_ids, as_of)
+    previous = dict(connection.execute(previous_signals_query(pilot_ids, as_of)).all())
+    no_feedback = FeedbackSoFar()
+    records, summaries, events = [], [], []
+    created_at = utcnow()
+    for (pilot_id, contract, start, end, kpis, calendar, feedback_plan, review_status,
+         requested_at) in connection.execute(plans_query(pilot_ids)):
+        plan = PilotPlan(start, end, kpis, calendar,
+                         feedback_plan.get("frequency_days", FEEDBACK_FREQUENCY_DAYS))
+        result = evaluate_checkpoint(plan, latest[pilot_id], feedback.get(pilot_id, no_feedback), as_of)
+        records.append({
+            "pilot_id": pilot_id, "as_of": as_of, "kind": result["kind"], "kpi_results": result["kpi_results"],
+            "feedback_summary": result["feedback_summary"], "deviations": result["deviations"],
+            "severity": result["severity"], "timeline": result["timeline"], "signals": result["signals"],
+            "flow_run_id": flow_run_id, "created_at": created_at,
+        })
+        for event, signal in new_signals(result["signals"], previous.get(pilot_id) or {}).items():
+            events.append(PilotEvent(event, pilot_id, contract, signal["severity"], as_of, signal))
+        if midpoint_review_due(plan, review_status, requested_at, as_of):
+            events.append(PilotEvent(MIDPOINT_DUE, pilot_id, contract, "info", as_of,
+                                     {"midpoint": midpoint_date(plan.calendar).isoformat()}))
+        summaries.append({
+            "pilot": pilot_id, "contract": contract, "severity": result["severity"],
+            "days_left": result["timeline"]["days_left"],
+            "overdue_checkpoints": len(result["timeline"]["overdue_checkpoints"]),
+            "respondents": result["feedback_summary"]["respondents"], "deviations": len(result["deviations"]),
+        })
+    if records:
+        recorded = [record["pilot_id"] for record in records]
+        connection.execute(delete(Checkpoint).where(col(Checkpoint.pilot_id).in_(recorded), Checkpoint.as_of == as_of))
+        connection.execute(insert(Checkpoint), records)
+    return BatchOutcome(summaries, events)
+
+
+def worst_first(summaries: list[dict]) -> list[dict]:
+    return sorted(summaries, key=lambda s: (SEVERITY_ORDER[s["severity"]], -s["deviations"], s["pilot"]))

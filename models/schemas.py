@@ -1,0 +1,389 @@
+"""Request and response models shared by the API and the flows (their typed parameters)."""
+
+import math
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from models import actors
+from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
+from models.settings import local_today
+from models.stages import Stage, Status
+
+SectorSlug = Literal[
+    "retail-services", "energy-efficiency", "it-communications", "healthcare", "environment",
+    "security", "transport", "education", "urban-economy", "culture-sport-tourism",
+    "social-services",
+]
+SECTOR_SLUGS: tuple[str, ...] = get_args(SectorSlug)
+Language = Literal["ru", "en"]
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_control_chars)]
+Name = Annotated[Text, StringConstraints(min_length=1, max_length=300)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Who acted, as the audit log names them (models/actors.py): `coordinator:a.sidorova@agency.example`,
+# `prefect-ui`, `schedule`, ... The stage flows' `requested_by` parameter and the forms' `decided_by` field.
+ActorName = Annotated[Text, StringConstraints(min_length=1, max_length=actors.MAX_LENGTH)]
+
+
+class DecidedBy(Strict):
+    """The field a waiting run's form adds to the answer: who gave it. The API fills it in with the caller;
+    left empty (in the Prefect UI's form) the answer is recorded as given in the Prefect UI."""
+
+    decided_by: ActorName | None = Field(
+        default=None, description="Filled in by the API. Leave it empty here: the audit log then records that the "
+                                  "answer was given in the Prefect UI")
+
+
+class CompanyIn(Strict):
+    name: Name
+    registration_number: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{5,20}$")] = Field(
+        description="Tax or company registration number (INN/OGRN or the foreign equivalent)"
+    )
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "RU"
+    address: Annotated[Text, StringConstraints(max_length=500)] = ""
+    contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+    signatory_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    signatory_title: Annotated[Text, StringConstraints(max_length=200)] = ""
+
+
+EntityType = Literal["startup", "sme", "large_company", "research_organisation", "individual_entrepreneur",
+                     "public_body"]
+PLANNING_HORIZON = timedelta(days=730)
+
+
+def _within_planning_horizon(value: date) -> date:
+    if value > local_today() + PLANNING_HORIZON:
+        raise ValueError(f"must be within {PLANNING_HORIZON.days} days from today")
+    return value
+
+
+class ApplicationCreate(Strict):
+    """What a company submits: who it is, the solution, its readiness, what and where to test."""
+
+    company: CompanyIn
+    title: Annotated[Text, StringConstraints(min_length=3, max_length=200)]
+    description: Annotated[Text, StringConstraints(min_length=20, max_length=10_000)]
+    target_users: Annotated[Text, StringConstraints(max_length=1000)] = ""
+    wants_to_test: Annotated[Text, StringConstraints(max_length=5000)] = ""
+    trl: int = Field(ge=1, le=9, description="Technology readiness level, 1-9")
+    sector: SectorSlug | None = None
+    setting: Literal["indoor", "outdoor", "any"] = "any"
+    needs_power: bool = False
+    needs_network: bool = False
+    handles_personal_data: bool = False
+    certificates: list[Annotated[Text, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    desired_start: Annotated[date, AfterValidator(_within_planning_horizon)] | None = None
+    language: Language = "ru"
+    # What the stage-2 rubric weighs: leaving them out costs points, never validity.
+    entity_type: EntityType | None = Field(default=None,
+                                           description="Who applies; a public body is a site, not an applicant")
+    personal_data_handling: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="How citizens' personal data is handled: legal basis, storage, access, deletion")
+    impact_evidence: Annotated[Text, StringConstraints(max_length=5000)] = Field(
+        default="", description="Evidence of the expected impact: measured results of earlier pilots, customers")
+    novelty: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="What is new compared with existing solutions; patents or registered software")
+    team_size: int | None = Field(default=None, ge=1, le=100_000, description="People working on the solution")
+    team_experience_years: int | None = Field(default=None, ge=0, le=100,
+                                              description="The team's years of experience in the field")
+    route_to_purchase: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="Who would buy or roll out the solution after the pilot, how, at what price")
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+class MeasurementCreate(Strict):
+    kpi_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")]
+    value: Annotated[float, AfterValidator(_finite)]
+    measured_at: date
+    source: Annotated[Text, StringConstraints(max_length=200)] = ""
+
+
+AgeBand = Literal["under-18", "18-34", "35-54", "55-64", "65+"]
+SusAnswer = Annotated[int, Field(ge=1, le=5)]
+
+
+class FeedbackCreate(Strict):
+    """A citizen's feedback: no names, phones or e-mails, only optional anonymous bands."""
+
+    rating: int = Field(ge=1, le=5, description="Satisfaction, 1 (very poor) to 5 (excellent)")
+    nps: int | None = Field(default=None, ge=0, le=10, description="How likely to recommend it, 0-10")
+    sus: list[SusAnswer] | None = Field(default=None, min_length=10, max_length=10,
+                                        description="The ten System Usability Scale items, each 1-5, in order")
+    age_band: AgeBand | None = None
+    has_disability: bool | None = None
+    comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+
+
+class CitizenFeedbackCreate(FeedbackCreate):
+    """What the public feedback link (the QR code) accepts: both the CSAT and the NPS question are answered."""
+
+    nps: int = Field(ge=0, le=10, description="How likely to recommend it, 0-10")
+
+
+class MidpointDecision(Strict):
+    """The coordinator's decision at a pilot's midpoint checkpoint (stage 4): the form in the Prefect UI."""
+
+    decision: Literal["continue", "adjust", "stop"] = Field(
+        description="continue as planned / adjust (say what in the comment) / stop the pilot early")
+    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
+
+
+class KpiTarget(Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")]
+    target: Annotated[float, AfterValidator(_finite)]
+
+
+class AdoptionDecision(Strict):
+    """The coordinator's decision on the draft methodology (stage 3): the form the waiting
+    pilot-adoption run shows in the Prefect UI, and the body of POST /applications/{id}/decision."""
+
+    decision: Literal["approve", "request_changes", "reject"]
+    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Who decides; recorded in the audit log")
+    comment: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="Required to request changes or to reject: the reason (a refusal letter quotes it)")
+    site_id: int | None = Field(default=None, gt=0, description="One of the ranked candidate sites; default: the draft's")
+    start_date: date | None = Field(default=None, description="Default: the draft methodology's start date")
+    duration_weeks: int | None = Field(default=None, ge=MIN_WEEKS, le=MAX_WEEKS,
+                                       description="Default: the draft methodology's duration")
+    kpi_targets: list[KpiTarget] | None = Field(
+        default=None, max_length=20,
+        description="New targets for some KPIs (each beyond its minimum acceptable value); the rest keep the draft's")
+
+
+class SignatureCreate(Strict):
+    """One party's signature of a tripartite contract (the signed scan, if any, comes as a file)."""
+
+    party: Literal["company", "site", "agency"]
+    signatory_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    signed_on: date
+
+
+class EvaluationInput(Strict):
+    """The coordinator's and expert's conclusions for the analytical report (stage 5): the form the waiting
+    pilot-evaluation run shows in the Prefect UI, and the body of POST /applications/{id}/conclusions."""
+
+    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Who signs the report; recorded in the audit log")
+    conclusions: Annotated[Text, StringConstraints(max_length=5000)] = Field(
+        default="", description="The coordinator's conclusions")
+    expert: Annotated[Text, StringConstraints(max_length=200)] = Field(default="", description="The expert's name")
+    expert_conclusions: Annotated[Text, StringConstraints(max_length=5000)] = Field(
+        default="", description="The expert's assessment of the results")
+    critical_incident: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="An incident that endangered citizens or their data, if any; it makes the "
+                                "recommendation 'stop'. Leave empty when there was none.")
+
+
+class StageRunRequest(Strict):
+    """Body of POST /applications/{id}/stages/{stage}/runs; each stage reads its own part."""
+
+    as_of: date | None = Field(default=None, description="Monitoring day; default today")
+    override_trl_gate: bool = Field(
+        default=False, description="Analysis: the coordinator lets a technology below TRL 5 through the live-pilot "
+                                   "gate")
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class CompanyPublic(BaseModel):
+    id: int
+    name: str
+    registration_number: str
+    country: str
+
+
+class FlowRunPublic(BaseModel):
+    id: str
+    name: str | None = None
+    deployment: str | None = None
+    state_type: str | None = None
+    state_name: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    ui_url: str | None = None
+
+
+class StageRunPublic(BaseModel):
+    stage: Stage
+    flow_run_id: str
+    requested_by: str
+    created_at: datetime
+    state_type: str | None = None
+    state_name: str | None = None
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    kind: str
+    version: int
+    language: str
+    filename: str
+    sha256: str
+    size: int
+    created_at: datetime
+    template_name: str
+    template_version: str | None = Field(description="The template's revision (Word counts it up on every save)")
+    template_sha256: str
+    download_url: str
+    pdf_url: str | None = Field(default=None, description="None where no PDF could be made (LibreOffice missing)")
+
+
+class AnalysisContent(BaseModel):
+    """Stage 2's result, as stored by the pilot-analysis flow and as POST /analysis/preview returns it."""
+
+    sector: str = Field(description="The sector the analysis settled on: the declared one, else the best suggestion")
+    suggested_sectors: list[dict] = Field(description="All 11 sectors ranked: {sector, score}")
+    sector_note: str | None = Field(description="Set when the text disagrees strongly with the declared sector")
+    score: float = Field(description="Points out of 100 from the weighted criteria")
+    score_breakdown: list[dict] = Field(description="Every criterion: {criterion, label, points, max_points, reason}")
+    gates: list[dict] = Field(description="Every pass/fail gate: {gate, label, passed, reason, overridden}")
+    gates_passed: bool = Field(description="False: the application may not go to a live pilot as it stands")
+    candidate_sites: list[dict] = Field(description="Ranked {site_id, name, sector, score, reasons}, then excluded")
+    site_summary: dict = Field(description="Sites in the catalog, feasible, and excluded for which reason")
+
+
+class AnalysisPublic(AnalysisContent):
+    id: int
+    created_at: datetime
+
+
+class MethodologyContent(BaseModel):
+    site_id: int
+    duration_weeks: int
+    start_date: date
+    end_date: date
+    hypotheses: list[str]
+    kpis: list[dict]
+    checkpoints: list[dict]
+    feedback_plan: dict
+    success_criteria: list[str]
+    stop_criteria: list[str]
+
+
+class MethodologyPublic(MethodologyContent):
+    id: int
+    status: str
+
+
+class AnalysisPreview(AnalysisContent):
+    methodology: MethodologyContent | None = Field(description="The draft methodology; none when no site can host "
+                                                               "the pilot or a gate failed")
+
+
+class CheckpointPublic(BaseModel):
+    as_of: date
+    kind: str
+    severity: str
+    kpi_results: list[dict]
+    feedback_summary: dict
+    deviations: list[str]
+    timeline: dict
+
+
+class PilotPublic(BaseModel):
+    id: int
+    status: str
+    contract_number: str
+    site_id: int
+    start_date: date
+    end_date: date
+    feedback_url: str
+    checkpoints: list[CheckpointPublic]
+
+
+class ApplicationPublic(BaseModel):
+    id: int
+    registration_number: str | None
+    status: Status
+    stage: Stage
+    title: str
+    description: str
+    trl: int
+    sector: str | None
+    language: str
+    company: CompanyPublic
+    screening: dict
+    duplicate_of_id: int | None
+    submitted_at: datetime
+    updated_at: datetime
+    next_stages: list[Stage] = Field(description="Stages that may be started now")
+    analysis: AnalysisPublic | None = None
+    methodology: MethodologyPublic | None = None
+    pilot: PilotPublic | None = None
+    documents: list[DocumentPublic] = []
+    flow_runs: list[StageRunPublic] = []
+
+
+class ApplicationAccepted(BaseModel):
+    id: int
+    status: Status
+    stage: Stage
+    flow_run_id: str | None
+    links: dict[str, str]
+
+
+class StageRunAccepted(BaseModel):
+    application_id: int
+    stage: Stage
+    flow_run_id: str
+    status_url: str
+
+
+class DecisionAccepted(BaseModel):
+    application_id: int
+    decision: str
+    flow_run_id: str = Field(description="The pilot-adoption run that was waiting and now goes on")
+    status_url: str
+
+
+class SignaturePublic(BaseModel):
+    party: str
+    signatory_name: str
+    signed_on: date
+    scan_sha256: str | None
+    created_at: datetime
+
+
+class ContractPublic(BaseModel):
+    id: int
+    contract_number: str
+    application_id: int
+    pilot_id: int
+    status: Literal["draft", "sent", "partly_signed", "signed"]
+    company: str
+    site: str
+    created_at: datetime
+    sent_at: datetime | None
+    signed_at: datetime | None
+    awaiting: list[str] = Field(description="Parties whose signature is still missing")
+    signatures: list[SignaturePublic]
+    document: DocumentPublic
+
+
+class SignatureRecorded(BaseModel):
+    contract: ContractPublic
+    activation: str | None = Field(description="Once all three signed: what happened to the waiting adoption run")
