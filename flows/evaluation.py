@@ -1,0 +1,204 @@
+"""Stage 5, pilot-evaluation: the analytical report, with the coordinator's and expert's conclusions.
+
+The run computes the results, shows them as an artifact and in the conclusions form, and suspends
+until the coordinator submits the form (in the Prefect UI, or POST /applications/{id}/conclusions).
+A suspended run holds no process; on resume Prefect runs the flow again from the top, so everything
+before the suspend only reads, or writes what is already there (the stage run record, the artifact).
+"""
+
+from collections import defaultdict
+from datetime import date
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from sqlmodel import select
+
+from documents.registry import register_document
+from documents.render import render_docx
+from documents.reports import RECOMMENDATIONS, report_context
+from flows.adoption import pdf_rendition
+from flows.common import acting, current_flow_run_id, guard_stage
+from models import actors
+from models.catalog import sector_by_slug
+from models.db import session_scope
+from models.rules.evaluation import PilotFacts, Response, evaluate_pilot
+from models.rules.methodology import MIN_SATISFIED_SHARE
+from models.schemas import ActorName, DecidedBy, EvaluationInput
+from models.service import get_or_404, record_stage_run, transition
+from models.settings import local_date, local_today
+from models.stages import Actor, Stage, Status
+from models.tables import (
+    Analysis, Application, AuditEvent, Checkpoint, Company, Feedback, Measurement, Methodology, Pilot, Site,
+)
+
+
+def pilot_of(session, application_id: int) -> Pilot:
+    pilot = session.exec(select(Pilot).where(Pilot.application_id == application_id)).first()
+    if pilot is None:
+        raise LookupError(f"application {application_id} has no pilot")
+    return pilot
+
+
+def load_facts(session, application_id: int, as_of: date, critical_incident: str = "") -> tuple[PilotFacts, list[Response]]:
+    """What the methodology planned and what the pilot measured, heard and decided, as the evaluation needs it."""
+    pilot = pilot_of(session, application_id)
+    methodology = session.get(Methodology, pilot.methodology_id)
+    measurements: dict[str, list[tuple[date, float]]] = defaultdict(list)
+    for code, day, value in session.exec(
+            select(Measurement.kpi_code, Measurement.measured_at, Measurement.value)
+            .where(Measurement.pilot_id == pilot.id).order_by(Measurement.measured_at, Measurement.id)):
+        measurements[code].append((day, value))
+    checkpoints = [
+        {"as_of": c.as_of.isoformat(), "kind": c.kind, "severity": c.severity, "deviations": c.deviations,
+         "kpi_results": c.kpi_results}
+        for c in session.exec(select(Checkpoint).where(Checkpoint.pilot_id == pilot.id).order_by(Checkpoint.as_of))
+    ]
+    responses = [
+        Response(rating=rating, day=local_date(created_at), nps=nps, sus=sus, age_band=age_band,
+                 has_disability=has_disability, comment=comment)
+        for rating, created_at, nps, sus, age_band, has_disability, comment in session.exec(
+            select(Feedback.rating, Feedback.created_at, Feedback.nps, Feedback.sus, Feedback.age_band,
+                   Feedback.has_disability, Feedback.comment)
+            .where(Feedback.pilot_id == pilot.id).order_by(Feedback.created_at, Feedback.id))
+    ]
+    analysis = session.get(Analysis, methodology.analysis_id)
+    library = {k.code: k.model_dump() for k in sector_by_slug()[analysis.sector].kpis} if analysis else {}
+    events = session.exec(select(AuditEvent).where(AuditEvent.application_id == application_id)
+                          .order_by(AuditEvent.at, AuditEvent.id)).all()
+    started = next((e.at for e in events if e.to_status == Status.PILOTING), None)
+    decisions = [{"date": local_date(e.at).isoformat(), "actor": e.actor, "detail": e.detail or e.to_status}
+                 for e in events if started and e.at > started and e.to_stage != Stage.EVALUATION]
+    facts = PilotFacts(
+        kpis=methodology.kpis, measurements=dict(measurements), start=pilot.start_date, end=pilot.end_date,
+        planned_start=methodology.start_date, planned_end=methodology.end_date, as_of=as_of,
+        planned_checkpoints=methodology.checkpoints, checkpoints=checkpoints,
+        min_respondents=methodology.feedback_plan["min_respondents"], min_satisfied_share=MIN_SATISFIED_SHARE,
+        population=methodology.feedback_plan.get("population"), library_kpis=library, decisions=decisions,
+        critical_incident=critical_incident,
+    )
+    return facts, responses
+
+
+@task
+def evaluate(application_id: int, as_of: date, critical_incident: str = "") -> dict:
+    """The one computation every number of the report comes from (read-only)."""
+    with session_scope() as session:
+        return evaluate_pilot(*load_facts(session, application_id, as_of, critical_incident))
+
+
+def draft_markdown(application_id: int, evaluation: dict) -> str:
+    """The results so far, shown next to the conclusions form."""
+    feedback = evaluation["feedback"]
+    csat = feedback["csat"]
+    lines = [
+        f"## Application {application_id}: draft results for the analytical report",
+        f"**Recommendation by the rule: {RECOMMENDATIONS['en'][evaluation['recommendation']]}**. "
+        f"{evaluation['reason']}.",
+        "",
+        "| KPI | primary | baseline | target | actual | 95 % interval | met |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in evaluation["kpis"]:
+        actual = r["actual"]
+        shown = "—" if actual is None else f"{actual['value']:.4g}"
+        bounds = "—" if actual is None or actual["low"] is None else f"{actual['low']:.4g} to {actual['high']:.4g}"
+        lines.append(f"| {r['name_en']} | {'yes' if r['primary'] else 'no'} | {r['baseline']:g} | {r['target']:g} "
+                     f"| {shown} | {bounds} | {'no data' if r['met'] is None else 'yes' if r['met'] else 'no'} |")
+    lines += [
+        "",
+        f"Respondents: {feedback['respondents']} (plan {feedback['min_respondents']}); satisfied: "
+        + ("—" if csat is None else f"{csat['value']:.0%} ({csat['low']:.0%} to {csat['high']:.0%})"),
+        f"Monitoring: {len(evaluation['monitoring']['incidents'])} critical checkpoints, "
+        f"{len(evaluation['monitoring']['data_gaps'])} data gaps; {len(evaluation['deviations'])} deviations.",
+        "",
+        "Submit the conclusions to finalise the report. A critical incident (one that endangered citizens or "
+        "their data) makes the recommendation *stop*.",
+    ]
+    return "\n".join(lines)
+
+
+@task
+def announce_wait(application_id: int, evaluation: dict, actor: str) -> dict:
+    """Record this run as the application's evaluation run (the API resumes it) and publish the draft;
+    returns the form's description and its default coordinator (who adopted the methodology)."""
+    run_id = current_flow_run_id()
+    with session_scope() as session:
+        record_stage_run(session, application_id, Stage.EVALUATION, run_id, actor)
+        coordinator = session.get(Methodology, pilot_of(session, application_id).methodology_id).adopted_by
+    markdown = draft_markdown(application_id, evaluation)
+    create_markdown_artifact(markdown, key=f"evaluation-draft-{application_id}",
+                             description="Draft results of the analytical report, before the conclusions")
+    return {"description": markdown, "coordinator": coordinator or "coordinator"}
+
+
+class ConclusionsForm(RunInput, DecidedBy, EvaluationInput):
+    """The conclusions, as the form of the suspended run (the API resumes it with the same fields, and
+    `decided_by`: the user who gave them)."""
+
+
+def wait_for_conclusions(description: str, coordinator: str) -> tuple[EvaluationInput, str]:
+    """Suspend until the conclusions come; returns them and who gave them (the API's `decided_by`, else the
+    Prefect UI)."""
+    form = ConclusionsForm.with_initial_data(description=description, coordinator=coordinator)
+    answer = suspend_flow_run(wait_for_input=form)
+    conclusions = EvaluationInput.model_validate(answer.model_dump(include=set(EvaluationInput.model_fields)))
+    return conclusions, answer.decided_by or actors.PREFECT_UI
+
+
+@task(retries=2, retry_delay_seconds=2)
+def generate_report(application_id: int, evaluation: dict, conclusions: EvaluationInput, report_date: date) -> int:
+    with session_scope() as session:
+        application = get_or_404(session, Application, application_id)
+        pilot = pilot_of(session, application_id)
+        context = report_context(
+            application, session.get(Company, pilot.company_id), session.get(Site, pilot.site_id), pilot,
+            session.get(Methodology, pilot.methodology_id), evaluation, report_date, conclusions,
+        )
+        rendered = render_docx(f"report_{application.language}.docx", context)
+        label = "Отчёт" if application.language == "ru" else "Report"
+        return register_document(
+            session, application_id=application_id, pilot_id=pilot.id, kind="report", language=application.language,
+            rendered=rendered, pdf=pdf_rendition(rendered.content), filename=f"{label} {pilot.contract_number}.docx",
+            flow_run_id=current_flow_run_id(),
+        ).id
+
+
+@task(retries=2, retry_delay_seconds=2)
+def complete_pilot(application_id: int, evaluation: dict, actor: str) -> None:
+    with session_scope() as session:
+        application = get_or_404(session, Application, application_id)
+        pilot = pilot_of(session, application_id)
+        pilot.status = "completed"
+        pilot.recommendation = evaluation["recommendation"]
+        session.add(pilot)
+        transition(session, application, Stage.EVALUATION, Status.EVALUATED, actor, current_flow_run_id(),
+                   f"recommendation: {evaluation['recommendation']} ({evaluation['reason']})")
+
+
+@flow(name="pilot-evaluation", log_prints=True)
+def pilot_evaluation(
+    application_id: int,
+    actor: Actor = Actor.COORDINATOR,
+    conclusions: EvaluationInput | None = None,
+    requested_by: ActorName | None = None,
+) -> int:
+    """Evaluate the pilot against its methodology and store the analytical report (its document id).
+
+    Without `conclusions` the run waits for them (a form in the Prefect UI, or the API); with them it
+    finalises the report at once. `actor` is the role the stage table checks; `requested_by` the user who
+    started the run (the API passes it); without it, where the run came from (the Prefect UI, ...). The
+    evaluation is audited under whoever gave the conclusions."""
+    guard_stage(application_id, Stage.EVALUATION, actor)
+    who = acting(requested_by)
+    today = local_today()
+    concluded_by = who
+    if conclusions is None:
+        form = announce_wait(application_id, evaluate(application_id, today), who)
+        conclusions, concluded_by = wait_for_conclusions(form["description"], form["coordinator"])
+    results = evaluate(application_id, today, conclusions.critical_incident)
+    document_id = generate_report(application_id, results, conclusions, today)
+    complete_pilot(application_id, results, concluded_by)
+    print(f"application {application_id}: {results['recommendation']} ({results['reason']}), report {document_id}")
+    return document_id
