@@ -1,0 +1,29 @@
+"""Contracts by status, those awaiting signatures first, with their signatures and downloads."""
+
+from typing import get_args
+
+from fastapi import APIRouter, Request
+
+from api.deps import SessionDep, SettingsDep
+from api.portal.i18n import LABELS
+from api.portal.web import ViewerDep, language, render
+from api.routers.contracts import ContractStatus, contract_public, visible_contracts
+from models.service import InvalidInput
+from models.tables import Contract
+
+router = APIRouter()
+
+
+@router.get("/contracts", name="contracts")
+def contracts_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
+                   status: str = ""):
+    statuses = [(value, LABELS[language(request)]["contract"][value]) for value in get_args(ContractStatus)]
+    if status and status not in get_args(ContractStatus):
+        raise InvalidInput(f"unknown contract status '{status}'")
+    query = visible_contracts(viewer.principal)
+    if status:
+        query = query.where(Contract.status == status)
+    return render(request, "contracts.html", {
+        "contracts": [contract_public(session, settings, c) for c in session.exec(query)],
+        "statuses": statuses, "status": status, "active": "contracts",
+    }, viewer=viewer)

@@ -1,0 +1,149 @@
+"""Tripartite contracts: list them for the staff, record the parties' signatures."""
+
+import asyncio
+import time
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlalchemy import case
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.auth import PrincipalDep
+from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.prefect_gateway import NotSuspended, PrefectGateway, PrefectUnavailable
+from api.routers.decisions import open_adoption_runs, suspended_adoption_run
+from api.routers.documents import document_public
+from documents.registry import PDF, document_store
+from models.adoption import (
+    ContractConflict, awaited_parties, check_signature, lock_contract, record_signature, signatures_of,
+)
+from models.permissions import Action, Principal, enforce, enforce_signature
+from models.schemas import ContractPublic, SignatureCreate, SignaturePublic, SignatureRecorded
+from models.service import get_or_404
+from models.settings import local_today, Settings
+from models.tables import Application, Company, Contract, Document, Pilot, Site
+from models.users import contract_resource, visible_applications
+
+router = APIRouter(prefix="/contracts", tags=["contracts"])
+
+ContractStatus = Literal["draft", "sent", "partly_signed", "signed"]
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+# How long the last signature waits for an adoption run that is still on its way to suspending itself.
+RESUME_PATIENCE_SECONDS = 15.0
+# Contracts waiting for signatures first: they are what the staff work on.
+AWAITING_FIRST = case((Contract.status.in_(("sent", "partly_signed")), 0), (Contract.status == "draft", 1), else_=2)
+
+
+def contract_public(session: Session, settings: Settings, contract: Contract) -> ContractPublic:
+    pilot = session.get(Pilot, contract.pilot_id)
+    application = session.get(Application, contract.application_id)
+    site = session.get(Site, pilot.site_id)
+    return ContractPublic(
+        id=contract.id, contract_number=pilot.contract_number, application_id=contract.application_id,
+        pilot_id=pilot.id, status=contract.status, company=session.get(Company, application.company_id).name,
+        site=site.name_ru if application.language == "ru" else site.name_en, created_at=contract.created_at,
+        sent_at=contract.sent_at, signed_at=contract.signed_at, awaiting=awaited_parties(session, contract.id),
+        signatures=[SignaturePublic.model_validate(s, from_attributes=True)
+                    for s in signatures_of(session, contract.id)],
+        document=document_public(settings, session.get(Document, contract.document_id)),
+    )
+
+
+def visible_contracts(principal: Principal):
+    """The contracts `principal` may read, those awaiting signatures first, then newest first."""
+    return (select(Contract).join(Application, Application.id == Contract.application_id)
+            .where(visible_applications(principal)).order_by(AWAITING_FIRST, Contract.id.desc()))
+
+
+@router.get("", response_model=list[ContractPublic])
+def list_contracts(session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
+                   status: ContractStatus | None = None, application_id: int | None = None):
+    """Contracts, those awaiting signatures first, then newest first; filter by status or application.
+    A representative gets only the contracts of their own company or test site."""
+    query = visible_contracts(principal)
+    if status is not None:
+        query = query.where(Contract.status == status)
+    if application_id is not None:
+        query = query.where(Contract.application_id == application_id)
+    return [contract_public(session, settings, c) for c in session.exec(query)]
+
+
+@router.get("/{contract_id}", response_model=ContractPublic)
+def read_contract(contract_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep):
+    enforce(principal, Action.READ, contract_resource(session, contract_id))
+    return contract_public(session, settings, get_or_404(session, Contract, contract_id))
+
+
+def signature_form(party: Annotated[str, Form()], signatory_name: Annotated[str, Form()],
+                   signed_on: Annotated[str, Form(description="YYYY-MM-DD")]) -> SignatureCreate:
+    """The signature's form fields, checked by the same model as everywhere (422 naming the field)."""
+    try:
+        return SignatureCreate(party=party, signatory_name=signatory_name, signed_on=signed_on)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+
+
+async def _read_scan(scan: UploadFile) -> bytes:
+    if scan.content_type != PDF:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"the signed scan must be a PDF ({PDF}), not {scan.content_type or 'untyped'}")
+    content = await scan.read(MAX_SCAN_BYTES + 1)
+    if len(content) > MAX_SCAN_BYTES:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"the signed scan is larger than {MAX_SCAN_BYTES // (1024 * 1024)} MB")
+    if not content.startswith(b"%PDF-"):
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "the signed scan is not a PDF file")
+    return content
+
+
+async def _resume_adoption(session: Session, gateway: PrefectGateway, application_id: int) -> str:
+    """Resume the adoption run waiting for the signatures. A run still running may be about to suspend
+    itself (it checked the signatures a moment before the last one arrived), so wait for it a little."""
+    deadline = time.monotonic() + RESUME_PATIENCE_SECONDS
+    while True:
+        run_id = await suspended_adoption_run(session, gateway, application_id, "signatures-")
+        if run_id is not None:
+            try:
+                await gateway.resume(run_id)
+                return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
+            except NotSuspended:
+                pass  # resumed by someone else meanwhile; look again
+        runs = await gateway.flow_runs(open_adoption_runs(session, application_id))
+        running = [run for run in runs.values() if run.state_type == "RUNNING"]
+        if not running or time.monotonic() > deadline:
+            return ("no pilot-adoption run is waiting for the signatures; resume the suspended run in the Prefect "
+                    "UI or start the adoption stage, and it starts the pilot")
+        await asyncio.sleep(0.5)
+
+
+@router.post("/{contract_id}/signatures", status_code=status.HTTP_201_CREATED, response_model=SignatureRecorded,
+             responses={409: {"description": "The contract is not open for this party's signature"},
+                        413: {"description": "The scan is too large"}, 415: {"description": "The scan is not a PDF"}})
+async def sign(contract_id: int, data: Annotated[SignatureCreate, Depends(signature_form)], session: SessionDep,
+               gateway: GatewayDep, settings: SettingsDep, principal: PrincipalDep,
+               scan: Annotated[UploadFile | None, File(description="The signed contract as scanned, PDF")] = None):
+    """Record one party's signature (form fields, and optionally the signed scan as a PDF file). The third
+    signature makes the contract 'signed' and resumes the waiting pilot-adoption run, which starts the pilot.
+    A representative signs for their own party only (403 for another); the assigned coordinator records any."""
+    enforce_signature(principal, data.party, contract_resource(session, contract_id))
+    contract = lock_contract(session, contract_id)
+    check_signature(session, contract, data, local_today())  # before anything is stored
+    stored_scan = document_store().put(await _read_scan(scan), "pdf") if scan is not None else None
+    try:
+        record_signature(session, contract, data, principal.actor[:200], scan_storage_key=stored_scan and stored_scan.storage_key,
+                         scan_sha256=stored_scan and stored_scan.sha256, scan_size=stored_scan and stored_scan.size)
+        session.commit()
+    except IntegrityError as exc:  # the same party, recorded by a concurrent request the lock did not hold off
+        session.rollback()
+        raise ContractConflict(f"the {data.party} already signed contract {contract_id}") from exc
+    activation = None
+    if contract.status == "signed":
+        try:
+            activation = await _resume_adoption(session, gateway, contract.application_id)
+        except PrefectUnavailable as exc:
+            activation = (f"{exc}; the signatures are stored: resume the suspended pilot-adoption run in the "
+                          "Prefect UI or start the adoption stage once the server is back, and it starts the pilot")
+    return SignatureRecorded(contract=contract_public(session, settings, contract), activation=activation)

@@ -1,0 +1,72 @@
+"""The coordinator's decision on a draft methodology, given over HTTP to the pilot-adoption run that waits
+for it (the same decision the run's form in the Prefect UI takes)."""
+
+from fastapi import APIRouter, status
+from sqlmodel import Session, select
+
+from api.auth import PrincipalDep
+from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.idempotency import IdempotencyKey, idempotent
+from api.prefect_gateway import InputRejected, NotSuspended, PrefectGateway
+from models.adoption import check_decision
+from models.permissions import Action, enforce
+from models.schemas import AdoptionDecision, DecisionAccepted
+from models.service import InvalidInput, get_or_404
+from models.stages import Stage, Status
+from models.tables import Application, StageRun
+from models.users import application_resource
+
+router = APIRouter(prefix="/applications", tags=["adoption"])
+
+
+def open_adoption_runs(session: Session, application_id: int) -> list[str]:
+    """The application's pilot-adoption runs not known to have ended, newest first."""
+    return list(session.exec(
+        select(StageRun.flow_run_id).where(StageRun.application_id == application_id,
+                                           StageRun.stage == Stage.ADOPTION, StageRun.final_state.is_(None))
+        .order_by(StageRun.id.desc())
+    ))
+
+
+async def suspended_adoption_run(session: Session, gateway: PrefectGateway, application_id: int,
+                                 pause_key_prefix: str) -> str | None:
+    """The application's pilot-adoption run suspended under a pause key with this prefix, newest first."""
+    run_ids = open_adoption_runs(session, application_id)
+    pause_keys = await gateway.pause_keys(run_ids)
+    return next((run_id for run_id in run_ids if (pause_keys.get(run_id) or "").startswith(pause_key_prefix)), None)
+
+
+@router.post("/{application_id}/decision", status_code=status.HTTP_202_ACCEPTED, response_model=DecisionAccepted,
+             responses={409: {"description": "No pilot-adoption run is waiting for a decision on this application"},
+                        422: {"description": "The decision breaks the methodology's rules; the run keeps waiting"}})
+async def decide(application_id: int, decision: AdoptionDecision, session: SessionDep, gateway: GatewayDep,
+                 settings: SettingsDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None):
+    """Approve, request changes or reject the draft methodology (coordinator). The waiting pilot-adoption run
+    goes on with this decision; on approval it generates the contract and waits for the signatures. With a
+    user's token the decision is recorded (audit log, refusal letter) under that user's name, whatever
+    `coordinator` says; the audit log names the caller (`coordinator:<e-mail>`) as who decided."""
+    enforce(principal, Action.START_STAGE, application_resource(session, application_id))  # before any replay
+    decision = decision.model_copy(update={"coordinator": principal.decides_as(decision.coordinator)})
+    scope = f"POST /applications/{application_id}/decision"
+    async with idempotent(session, idempotency_key, scope, decision) as replay:
+        if replay.answer is not None:  # a retry: the first answer, nothing resumed twice
+            return replay.response()
+        application = get_or_404(session, Application, application_id)
+        run_id = await suspended_adoption_run(session, gateway, application_id, "decision-")
+        if run_id is None:
+            hint = ("start the adoption stage first" if application.status == Status.ANALYSED
+                    else "a decision is taken on an analysed application")
+            raise NotSuspended(f"no pilot-adoption run is waiting for a decision on application {application_id} "
+                               f"(status '{application.status}'); {hint}")
+        check_decision(session, application_id, decision)
+        try:
+            # Only what the coordinator gave: the form's defaults (the draft's values) fill in the rest.
+            await gateway.resume(run_id, {**decision.model_dump(mode="json", exclude_none=True),
+                                          "decided_by": principal.actor})
+        except InputRejected as exc:
+            raise InvalidInput(str(exc)) from exc
+        accepted = DecisionAccepted(application_id=application_id, decision=decision.decision, flow_run_id=run_id,
+                                    status_url=f"{settings.public_api_url}/flow-runs/{run_id}")
+        replay.store(status.HTTP_202_ACCEPTED, accepted)
+        session.commit()
+    return accepted

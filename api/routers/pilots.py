@@ -1,0 +1,168 @@
+"""Data a running pilot collects (KPI measurements, one or a CSV file; paper questionnaires), its feedback
+link with the QR code and the site poster, and its coordinator's notifications. The pilot's coordinator records
+data; agency people and the pilot's own representatives read and download; citizens answer through the public
+link (api/routers/feedback.py)."""
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from sqlmodel import Session, select
+
+from api.auth import PrincipalDep
+from api.deps import SessionDep, SettingsDep
+from api.routers.documents import content_disposition
+from api.routers.feedback import feedback_url
+from documents.pdf import PdfConversionError, PdfUnavailable, convert_to_pdf
+from documents.poster import PosterText, feedback_poster_docx, feedback_qr_png
+from documents.registry import DOCX
+from models.measurement_csv import CsvRejected, parse_measurements_csv
+from models.permissions import Action, enforce
+from models.schemas import FeedbackCreate, MeasurementCreate
+from models.service import InvalidInput, add_feedback, add_measurement, get_or_404
+from models.settings import local_today, Settings
+from models.stages import StageNotAllowed
+from models.tables import Application, Methodology, Notification, Pilot, Site
+from models.users import pilot_resource
+
+router = APIRouter(prefix="/pilots", tags=["pilots"])
+
+CSV_CONTENT_TYPES = {"text/csv", "application/csv", "text/plain"}
+
+
+def active_pilot(session: Session, pilot_id: int) -> Pilot:
+    pilot = get_or_404(session, Pilot, pilot_id)
+    if pilot.status != "active":
+        raise StageNotAllowed(f"pilot {pilot_id} is {pilot.status}; it no longer collects data")
+    return pilot
+
+
+@router.post("/{pilot_id}/measurements", status_code=status.HTTP_201_CREATED)
+def post_measurement(pilot_id: int, data: MeasurementCreate, session: SessionDep, principal: PrincipalDep) -> dict:
+    """Record one KPI measurement; the KPI must be one of the pilot's methodology, the date not in the future."""
+    enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
+    pilot = active_pilot(session, pilot_id)
+    if data.measured_at > local_today():
+        raise InvalidInput(f"measured_at {data.measured_at} is in the future")
+    row = add_measurement(session, pilot, data)
+    session.commit()
+    return {"id": row.id, "pilot_id": pilot_id, "kpi_code": row.kpi_code}
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it exceeds `limit` bytes (whatever Content-Length says)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"the file is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"the file is larger than {limit} bytes")
+    return bytes(body)
+
+
+@router.post(
+    "/{pilot_id}/measurements/csv", status_code=status.HTTP_201_CREATED,
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={413: {"description": "Too large"}, 415: {"description": "Not CSV"},
+               422: {"description": "Rows that do not parse, by line; nothing stored"}},
+)
+async def upload_measurements(pilot_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+                              principal: PrincipalDep) -> dict:
+    """Many measurements at once: a UTF-8 CSV body (`Content-Type: text/csv`) with the header
+    `kpi,value,measured_at,source`. All rows are stored in one transaction, or none: a row that does not
+    parse is reported with its line number and nothing of the file is stored."""
+    enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))  # before reading the body
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in CSV_CONTENT_TYPES:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"send the file as text/csv, not '{content_type or 'no content type'}'")
+    body = await read_capped(request, settings.measurement_upload_max_bytes)
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from exc
+    pilot = active_pilot(session, pilot_id)
+    kpi_codes = {k["code"] for k in session.get(Methodology, pilot.methodology_id).kpis}
+    try:
+        rows = parse_measurements_csv(text, kpi_codes)
+    except CsvRejected as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.errors) from exc
+    for row in rows:
+        add_measurement(session, pilot, row)
+    session.commit()
+    return {"pilot_id": pilot_id, "stored": len(rows)}
+
+
+@router.post("/{pilot_id}/feedback", status_code=status.HTTP_201_CREATED)
+def post_feedback(pilot_id: int, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep) -> dict:
+    """A paper questionnaire typed in by the pilot's coordinator (rating 1-5, the rest optional); citizens use
+    the public link."""
+    enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
+    pilot = active_pilot(session, pilot_id)
+    row = add_feedback(session, pilot, data)
+    session.commit()
+    return {"id": row.id, "pilot_id": pilot_id}
+
+
+@router.get("/{pilot_id}/feedback-link")
+def feedback_link(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict:
+    """The pilot's public feedback link and where to download its QR code and site poster."""
+    enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
+    pilot = active_pilot(session, pilot_id)
+    base = f"{settings.public_api_url}/pilots/{pilot_id}"
+    return {"url": feedback_url(settings, pilot), "qr_png": f"{base}/feedback-qr.png",
+            "poster_docx": f"{base}/feedback-poster.docx", "poster_pdf": f"{base}/feedback-poster.pdf"}
+
+
+@router.get("/{pilot_id}/feedback-qr.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+def feedback_qr(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
+    """The QR code of the pilot's feedback link (PNG)."""
+    enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
+    pilot = active_pilot(session, pilot_id)
+    return Response(feedback_qr_png(feedback_url(settings, pilot)), media_type="image/png",
+                    headers={"Content-Disposition": content_disposition(f"QR {pilot.contract_number}.png")})
+
+
+def poster(session: Session, settings: Settings, pilot_id: int) -> tuple[Pilot, bytes]:
+    pilot = active_pilot(session, pilot_id)
+    site = session.get(Site, pilot.site_id)
+    return pilot, feedback_poster_docx(PosterText(
+        url=feedback_url(settings, pilot), solution_title=session.get(Application, pilot.application_id).title,
+        site_name_ru=site.name_ru, site_name_en=site.name_en, contract_number=pilot.contract_number,
+        end_date=pilot.end_date, agency_name_ru=settings.agency_name_ru, agency_name_en=settings.agency_name_en,
+    ))
+
+
+@router.get("/{pilot_id}/feedback-poster.docx", response_class=Response, responses={200: {"content": {DOCX: {}}}})
+def feedback_poster(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
+    """A one-page poster for the site (.docx, Russian and English) with the QR code."""
+    enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
+    pilot, content = poster(session, settings, pilot_id)
+    return Response(content, media_type=DOCX, headers={
+        "Content-Disposition": content_disposition(f"Плакат {pilot.contract_number}.docx")})
+
+
+@router.get("/{pilot_id}/feedback-poster.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}},
+                       503: {"description": "LibreOffice is not installed, or the conversion failed"}})
+def feedback_poster_pdf(pilot_id: int, session: SessionDep, settings: SettingsDep,
+                        principal: PrincipalDep) -> Response:
+    """The same poster as PDF, where LibreOffice is installed."""
+    enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
+    pilot, content = poster(session, settings, pilot_id)
+    try:
+        pdf = convert_to_pdf(content)
+    except (PdfUnavailable, PdfConversionError) as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": content_disposition(f"Плакат {pilot.contract_number}.pdf")})
+
+
+@router.get("/{pilot_id}/notifications")
+def notifications(pilot_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict]:
+    """What the pilot's coordinator was told about severe deviations, newest first."""
+    enforce(principal, Action.READ, pilot_resource(session, pilot_id))
+    rows = session.exec(select(Notification).where(Notification.pilot_id == pilot_id)
+                        .order_by(Notification.id.desc())).all()
+    return [row.model_dump(exclude={"pilot_id"}) for row in rows]
