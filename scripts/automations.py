@@ -7,27 +7,32 @@ scripts/stack.py runs it after every `prefect deploy`; in production run it once
 when it differs, and deletes duplicates of the name, so it can run any number of times
 (`prefect automation create` would add one more copy each time).
 
-The zombie-run automation (Prefect's "detect zombie flows" recipe): a flow run's process emits a
-`prefect.flow-run.heartbeat` event every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (30 in the stack).
+The zombie-run automation (Prefect's "detect zombie flows" recipe, made safe): a flow run's process emits
+a `prefect.flow-run.heartbeat` event every PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds (30 in the stack).
 When a worker or its machine dies (SIGKILL, OOM, power) nothing reports the run's end, so Prefect shows
-it Running forever and the API refuses to start its stage again (409). This automation marks Crashed a
-run that sent a heartbeat and then, within WINDOW_SECONDS, neither another heartbeat nor a state that
-ends its process: Completed, Failed, Cancelled, Crashed, and Suspended or Paused, since the adoption,
-evaluation and midpoint-review runs suspend (their process exits) while they wait for people.
-It cannot be a deployment's `triggers:` entry in prefect.yaml: those always run their own deployment
-(a RunDeployment action) and are owned by it, never "change the state of the run the event is about".
+it Running forever and the API refuses to start its stage again (409). This automation fires for a run
+that sent a heartbeat and then, within WINDOW_SECONDS, neither another heartbeat nor a state that ends its
+process: Completed, Failed, Cancelled, Crashed, and Suspended or Paused, since the adoption, evaluation
+and midpoint-review runs suspend (their process exits) while they wait for people.
+It does not crash the run itself, as Prefect's recipe does: a heartbeat the server processes after the
+run's Suspended event makes it fire for a suspended run. It runs the `pilot-zombie-check` deployment
+(flows/zombie_check.py), which crashes the run only if it is still Running with no recent heartbeat.
+The window is this script's (the test uses a short one), so the automation lives here rather than in a
+`triggers:` entry of prefect.yaml; run it after `prefect deploy`, which registers that deployment.
 """
 
 import sys
 from datetime import timedelta
+from uuid import UUID
 
 from prefect import get_client
-from prefect.client.schemas.objects import StateType
-from prefect.events.actions import ChangeFlowRunState
+from prefect.events.actions import RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
 
 ZOMBIE_AUTOMATION = "pilotflow-crash-zombie-flow-runs"
+CHECK_DEPLOYMENT = "pilot-zombie-check/pilot-zombie-check"  # flows/zombie_check.py, in prefect.yaml
 HEARTBEAT_SECONDS = 30  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY for the workers (Prefect's minimum is 30)
 WINDOW_SECONDS = 90  # three heartbeats missed: the run's process is gone
 MINIMUM_WINDOW_SECONDS = 10  # Prefect refuses a shorter `within` for a proactive trigger
@@ -36,13 +41,14 @@ MINIMUM_WINDOW_SECONDS = 10  # Prefect refuses a shorter `within` for a proactiv
 _ENDS_HEARTBEATS = ("Completed", "Failed", "Cancelled", "Crashed", "Suspended", "Paused")
 
 
-def zombie_automation(within_seconds: float = WINDOW_SECONDS) -> AutomationCore:
+def zombie_automation(check_deployment_id: UUID, within_seconds: float = WINDOW_SECONDS) -> AutomationCore:
     if within_seconds < MINIMUM_WINDOW_SECONDS:
         raise ValueError(f"the window must be at least {MINIMUM_WINDOW_SECONDS} s (Prefect's minimum)")
     return AutomationCore(
         name=ZOMBIE_AUTOMATION,
-        description=(f"Marks Crashed a flow run that sent a heartbeat and then nothing for {within_seconds:g} s "
-                     "(its worker or machine died). Created by pilotflow's scripts/automations.py."),
+        description=(f"Checks a flow run that sent a heartbeat and then nothing for {within_seconds:g} s, and "
+                     f"marks it Crashed if it is still Running (its worker or machine died) with {CHECK_DEPLOYMENT}. "
+                     "Created by pilotflow's scripts/automations.py."),
         enabled=True,
         trigger=EventTrigger(
             match={"prefect.resource.id": "prefect.flow-run.*"},
@@ -53,13 +59,10 @@ def zombie_automation(within_seconds: float = WINDOW_SECONDS) -> AutomationCore:
             threshold=1,
             within=timedelta(seconds=within_seconds),
         ),
-        # Not forced: the orchestration rules refuse to turn a finished run (a heartbeat sent just before
-        # it completed) into Crashed; the automation then records a failed action and nothing changes.
-        actions=[ChangeFlowRunState(
-            state=StateType.CRASHED, name="Crashed",
-            message=(f"No heartbeat for {within_seconds:g} s: the process running this flow run is gone "
-                     f"(worker or machine died). Marked Crashed by the {ZOMBIE_AUTOMATION} automation; "
-                     "the stage can be started again."),
+        actions=[RunDeployment(
+            source="selected", deployment_id=check_deployment_id,
+            parameters={"flow_run": "{{ labels['prefect.resource.id'] }}", "window_seconds": within_seconds,
+                        "automation": ZOMBIE_AUTOMATION},
         )],
     )
 
@@ -71,8 +74,13 @@ def _comparable(automation: AutomationCore) -> dict:
 def ensure_zombie_automation(within_seconds: float = WINDOW_SECONDS) -> str:
     """Create the automation, or bring the one of that name up to date; 'created', 'updated' or
     'unchanged'. Uses the Prefect server PREFECT_API_URL points at."""
-    wanted = zombie_automation(within_seconds)
     with get_client(sync_client=True) as client:
+        try:
+            check = client.read_deployment_by_name(CHECK_DEPLOYMENT)
+        except ObjectNotFound:
+            raise SystemExit(f"the deployment {CHECK_DEPLOYMENT} is missing: run `prefect deploy --all` first"
+                             ) from None
+        wanted = zombie_automation(check.id, within_seconds)
         existing = client.read_automations_by_name(ZOMBIE_AUTOMATION)  # the most recently updated first
         if not existing:
             client.create_automation(wanted)
@@ -94,7 +102,7 @@ def main() -> None:
                          f"(at most {WINDOW_SECONDS // 2}) here and on every worker before creating "
                          f"{ZOMBIE_AUTOMATION} (a {WINDOW_SECONDS} s window)")
     outcome = ensure_zombie_automation(WINDOW_SECONDS)
-    print(f"automation {ZOMBIE_AUTOMATION}: {outcome} (Crashed after {WINDOW_SECONDS} s without a heartbeat; "
+    print(f"automation {ZOMBIE_AUTOMATION}: {outcome} (checked after {WINDOW_SECONDS} s without a heartbeat; "
           f"heartbeats every {heartbeat} s)")
 
 

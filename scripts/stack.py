@@ -56,7 +56,7 @@ def stack_environment(api_key: str) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "2",  # pick up triggered runs quickly
         # Flow runs (the worker passes its environment on) send a heartbeat every 30 s; without one for
-        # 90 s the automation from scripts/automations.py marks the run Crashed (its worker died).
+        # 90 s the automation from scripts/automations.py has pilot-zombie-check mark it Crashed (its worker died).
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
     })
     return env

@@ -1,16 +1,19 @@
-"""The automation that marks Crashed a flow run whose process died (scripts/automations.py), against a real
-Prefect server (`prefect server start`, SQLite, on a free port).
+"""The automation that marks Crashed a flow run whose process died (scripts/automations.py, which runs the
+pilot-zombie-check deployment, flows/zombie_check.py), against a real Prefect server (`prefect server start`,
+SQLite, on a free port) with the check deployment served by a runner process.
 
 scripts/automations.py is run three times (the command scripts/stack.py runs, then its function with the
 test's short window, twice): one automation exists, created, then updated, then left alone. Then:
 
 - a real flow run process (heartbeats every 30 s, as the stack sets them) is SIGKILLed right after its first
   heartbeat, as a dead worker would leave it: it must turn Crashed about WINDOW s later;
-- a run that keeps sending heartbeats stays Running, and a run that sent one and was then suspended (what
-  the adoption, evaluation and midpoint-review runs do while they wait for people) stays Suspended.
+- a run that keeps sending heartbeats stays Running;
+- a run that was suspended (what the adoption, evaluation and midpoint-review runs do while they wait for
+  people) and whose last heartbeat reached the server after its Suspended event, as one sent just before the
+  suspension can: the automation fires for it, and the check leaves it Suspended.
 
 The window is Prefect's minimum for a proactive trigger (10 s) instead of the stack's 90 s, so that the
-whole test stays well under a minute.
+whole test stays under a minute and a quarter.
 """
 
 import os
@@ -31,13 +34,22 @@ from tests.e2e.test_stack import free_port
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from automations import (  # noqa: E402
-    HEARTBEAT_SECONDS, MINIMUM_WINDOW_SECONDS, WINDOW_SECONDS, ZOMBIE_AUTOMATION, ensure_zombie_automation,
+    CHECK_DEPLOYMENT, HEARTBEAT_SECONDS, MINIMUM_WINDOW_SECONDS, WINDOW_SECONDS, ZOMBIE_AUTOMATION,
+    ensure_zombie_automation,
 )
 
 pytestmark = pytest.mark.e2e
 WINDOW = MINIMUM_WINDOW_SECONDS
 PROACTIVE_GRANULARITY = 5  # s, how often the Prefect server evaluates proactive triggers (its default)
-DEADLINE_SECONDS = 60  # for the whole test
+CHECK_SECONDS = 20  # for a check run: the runner's poll, a process of its own, two requests
+FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+DEADLINE_SECONDS = 75  # for the whole test
+
+# The check deployment, served the way `prefect deploy` + a worker would run it (a process per flow run).
+CHECK_RUNNER = """
+from flows.zombie_check import pilot_zombie_check
+pilot_zombie_check.serve(name="pilot-zombie-check")
+"""
 
 # A flow run in a process of its own, as a worker starts one: it sends its first heartbeat as it starts.
 SLEEPER = """
@@ -74,6 +86,7 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
         PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL="0.5",  # the sleeper's heartbeat readable soon
         PREFECT_FLOWS_HEARTBEAT_FREQUENCY=str(HEARTBEAT_SECONDS),  # as scripts/stack.py sets it
+        PREFECT_RUNNER_POLL_FREQUENCY="1",  # the check runner picks its runs up at once
     )
     processes = Processes(tmp_path / "logs", env)
     prefect = PrefectClient(base_url=api, timeout=30)
@@ -92,6 +105,12 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
         poll("the Prefect server answering", server_ready, 45, 0.25, processes.tails)
         timings = {"server": time.monotonic() - started}
 
+        processes.start("check-runner", "python", "-c", CHECK_RUNNER)
+        poll("the pilot-zombie-check deployment registered",
+             lambda: prefect.get(f"/deployments/name/{CHECK_DEPLOYMENT}").status_code == 200 or None, 45, 0.25,
+             processes.tails)
+        timings["check deployment"] = time.monotonic() - started
+
         # Idempotence: what scripts/stack.py runs at every start (the stack's 90 s window), then the short one.
         stack_run = subprocess.run([str(BIN / "python"), "scripts/automations.py"], cwd=ROOT, env=env,
                                    capture_output=True, text=True, timeout=60)
@@ -107,7 +126,7 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
 
         sleeper = processes.start("sleeper", "python", "-c", SLEEPER)  # boots while the controls are set up
 
-        # Controls: a run that keeps beating, and one that beat and then suspended itself. Both belong to a
+        # Controls: a run that keeps beating, and one that suspended itself. Both belong to a
         # deployment, as the stages' runs do: Prefect refuses to end a suspended run that has none.
         flow_id = prefect.post("/flows/", json={"name": "zombie-test-controls"}).raise_for_status().json()["id"]
         deployment_id = prefect.post("/deployments/", json={"name": "controls", "flow_id": flow_id}
@@ -123,7 +142,7 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
                 "pause_reschedule": True, "pause_key": "decision-1",
                 "pause_timeout": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}}}).raise_for_status().json()
         assert response["status"] == "ACCEPT", response
-        controls_quiet_since = time.monotonic()
+        heartbeat(prefect, suspended)  # processed after the Suspended event: opens a window nothing closes
 
         def keep_beating():
             while not beating.wait(2):
@@ -154,14 +173,22 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
             state, _, message = state_of(prefect, zombie)
             return message if state == "CRASHED" else None
 
-        message = poll("the killed run marked Crashed", crashed, WINDOW + 3 * PROACTIVE_GRANULARITY, 0.25,
-                       processes.tails)
+        message = poll("the killed run marked Crashed", crashed, WINDOW + 3 * PROACTIVE_GRANULARITY + CHECK_SECONDS,
+                       0.25, processes.tails)
         timings["crashed after the kill"] = time.monotonic() - killed
         assert ZOMBIE_AUTOMATION in message and f"No heartbeat for {WINDOW} s" in message, message
 
-        # The controls' windows (opened no later than the zombie's) have been evaluated by now too; wait out
-        # one more evaluation and the action it would have started, and look.
-        time.sleep(max(0.0, controls_quiet_since + WINDOW + PROACTIVE_GRANULARITY + 1 - time.monotonic()))
+        # The suspended control's window opened before the zombie's: the automation has fired for it too, and
+        # its check has run or is running.
+        def checked(run_id):
+            runs = prefect.post("/flow_runs/filter", json={
+                "deployments": {"name": {"any_": ["pilot-zombie-check"]}}}).raise_for_status().json()
+            states = [run["state"]["type"] for run in runs
+                      if run["parameters"]["flow_run"] == f"prefect.flow-run.{run_id}"]
+            return states if states and all(state in FINAL for state in states) else None
+
+        assert poll("the suspended run's check", lambda: checked(suspended), CHECK_SECONDS, 0.25,
+                    processes.tails) == ["COMPLETED"]
         assert state_of(prefect, live)[0] == "RUNNING"
         assert state_of(prefect, suspended)[:2] == ("PAUSED", "Suspended")
         timings["total"] = time.monotonic() - started
