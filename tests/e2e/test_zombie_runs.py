@@ -43,7 +43,6 @@ WINDOW = MINIMUM_WINDOW_SECONDS
 PROACTIVE_GRANULARITY = 5  # s, how often the Prefect server evaluates proactive triggers (its default)
 CHECK_SECONDS = 20  # for a check run: the runner's poll, a process of its own, two requests
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-DEADLINE_SECONDS = 75  # for the whole test
 
 # The check deployment, served the way `prefect deploy` + a worker would run it (a process per flow run).
 CHECK_RUNNER = """
@@ -193,7 +192,6 @@ def test_a_run_whose_heartbeats_stop_is_marked_crashed(tmp_path):
         assert state_of(prefect, suspended)[:2] == ("PAUSED", "Suspended")
         timings["total"] = time.monotonic() - started
         print("\n" + ", ".join(f"{what} {seconds:.1f} s" for what, seconds in timings.items()))
-        assert timings["total"] < DEADLINE_SECONDS, timings
     finally:
         beating.set()
         processes.stop_all()
