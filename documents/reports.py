@@ -103,7 +103,10 @@ TEXT = {
         "kpi_not_measured": "{kpi} was never measured.",
         "stop_criterion": "{kpi} was worse than its baseline at two consecutive checkpoints (on {date}): "
                           "the methodology's stop criterion.",
-        "decision": "{date}: {detail} ({actor}).",
+        "midpoint_decision": "{date}: at the midpoint review {coordinator} decided to {decision}.{comment}",
+        "midpoint_decisions": {"continue": "continue as planned", "adjust": "adjust the pilot",
+                               "stop": "stop the pilot early"},
+        "midpoint_comment": " Comment: “{comment}”",
         "kpi_method": "Actual: the mean of the measurements in the second half of the pilot (the latest one when "
                       "none fall there), with its 95 % interval (Student t) in brackets where two or more "
                       "measurements allow it. Change: actual minus baseline, with the same interval.",
@@ -155,7 +158,10 @@ TEXT = {
         "kpi_not_measured": "{kpi}: замеры не проводились.",
         "stop_criterion": "{kpi}: хуже базового значения в двух контрольных точках подряд ({date}) — критерий "
                           "остановки по методике.",
-        "decision": "{date}: {detail} ({actor}).",
+        "midpoint_decision": "{date}: на промежуточном анализе {coordinator} принял(а) решение {decision}.{comment}",
+        "midpoint_decisions": {"continue": "продолжить пилот по плану", "adjust": "скорректировать пилот",
+                               "stop": "досрочно остановить пилот"},
+        "midpoint_comment": " Комментарий: «{comment}»",
         "kpi_method": "Фактическое значение — среднее замеров второй половины пилота (последний замер, если во второй "
                       "половине замеров нет); в скобках — 95 % интервал (t-распределение Стьюдента), если замеров "
                       "два и более. Изменение — фактическое значение минус базовое, с тем же интервалом.",
@@ -246,6 +252,9 @@ def deviation_lines(evaluation: dict, names: dict[str, str], language: str) -> l
             values["kpi"] = names.get(values["code"], values["code"])
         if "checkpoint" in values:
             values["checkpoint"] = CHECKPOINT_KINDS[language].get(values["checkpoint"], values["checkpoint"])
+        if d["kind"] == "midpoint_decision":
+            values["decision"] = text["midpoint_decisions"][d["decision"]]
+            values["comment"] = text["midpoint_comment"].format(comment=d["comment"]) if d["comment"] else ""
         lines.append(text[d["kind"]].format(**values))
     return lines or [text["no_deviations"]]
 

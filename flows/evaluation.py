@@ -30,7 +30,7 @@ from models.service import get_or_404, record_stage_run, transition
 from models.settings import local_date, local_today
 from models.stages import Actor, Stage, Status
 from models.tables import (
-    Analysis, Application, AuditEvent, Checkpoint, Company, Feedback, Measurement, Methodology, Pilot, Site,
+    Analysis, Application, Checkpoint, Company, Feedback, Measurement, Methodology, MidpointReview, Pilot, Site,
 )
 
 
@@ -65,11 +65,11 @@ def load_facts(session, application_id: int, as_of: date, critical_incident: str
     ]
     analysis = session.get(Analysis, methodology.analysis_id)
     library = {k.code: k.model_dump() for k in sector_by_slug()[analysis.sector].kpis} if analysis else {}
-    events = session.exec(select(AuditEvent).where(AuditEvent.application_id == application_id)
-                          .order_by(AuditEvent.at, AuditEvent.id)).all()
-    started = next((e.at for e in events if e.to_status == Status.PILOTING), None)
-    decisions = [{"date": local_date(e.at).isoformat(), "actor": e.actor, "detail": e.detail or e.to_status}
-                 for e in events if started and e.at > started and e.to_stage != Stage.EVALUATION]
+    # Structured, not the audit log's English sentence: the report words the decision in its own language.
+    decisions = [{"date": local_date(r.decided_at).isoformat(), "decision": r.decision, "coordinator": r.coordinator,
+                  "comment": r.comment or ""}
+                 for r in session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot.id,
+                                                                    MidpointReview.status == "decided"))]
     facts = PilotFacts(
         kpis=methodology.kpis, measurements=dict(measurements), start=pilot.start_date, end=pilot.end_date,
         planned_start=methodology.start_date, planned_end=methodology.end_date, as_of=as_of,

@@ -53,7 +53,8 @@ class PilotFacts:
     min_satisfied_share: float
     population: int | None = None  # the site's visitors over the pilot, from the feedback plan
     library_kpis: dict[str, dict] = field(default_factory=dict)  # the sector library's KPI by code
-    decisions: list[dict] = field(default_factory=list)  # audit events during the pilot: {"at", "actor", "detail"}
+    # The coordinator's midpoint decisions: {"date", "decision" (continue | adjust | stop), "coordinator", "comment"}
+    decisions: list[dict] = field(default_factory=list)
     critical_incident: str = ""  # reported by the coordinator in the conclusions
 
 
@@ -197,7 +198,7 @@ def deviations(facts: PilotFacts, kpi_rows: list[dict]) -> list[dict]:
             found.append({"kind": "checkpoint_missed", "date": planned["date"], "checkpoint": planned["kind"]})
     found += [{"kind": "kpi_not_measured", "code": r["code"]} for r in kpi_rows if r["actual"] is None]
     found += stop_criterion_hits(facts)
-    found += [{"kind": "decision", **d} for d in facts.decisions]
+    found += [{"kind": "midpoint_decision", **d} for d in facts.decisions]
     return found
 
 

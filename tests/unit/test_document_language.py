@@ -174,6 +174,11 @@ def report_document(language: str, scenario: str) -> bytes:
         min_respondents=adopted.feedback_plan["min_respondents"], min_satisfied_share=0.7,
         population=adopted.feedback_plan["population"], library_kpis=library,
         critical_incident=CONTENT[language]["incident"] if scenario == "stop" else "",
+        # Every midpoint decision the form allows, as the flow reads them from the pilot's review.
+        decisions=[{"date": (START + timedelta(weeks=6)).isoformat(), "decision": decision,
+                    "coordinator": CONTENT[language]["coordinator"], "comment": comment}
+                   for decision, comment in (("continue", ""), ("adjust", CONTENT[language]["reason"]),
+                                             ("stop", CONTENT[language]["incident"]))],
     )
     evaluation = evaluate_pilot(facts, responses(language, scenario))
     content = CONTENT[language]
@@ -306,3 +311,15 @@ def test_poster_russian_lines_are_russian():
     english = [s for s in segments if not CYRILLIC_WORD.search(s)]
     assert russian and english
     assert not [s for s in russian if foreign_words(s, "ru")], russian
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("ru", "на промежуточном анализе Сидорова Анна принял(а) решение скорректировать пилот. Комментарий: "
+           "«Площадка не может разместить уличное оборудование до конца сезона.»"),
+    ("en", "at the midpoint review Anna Sidorova decided to adjust the pilot. Comment: “The site cannot host "
+           "outdoor equipment before the season ends.”"),
+])
+def test_the_midpoint_decisions_are_worded_in_the_report_language(language, expected):
+    lines = document_text(report_document(language, "iterate")).splitlines()
+    assert sum(expected in line for line in lines) == 1
+    assert sum(word in line for line in lines for word in ("промежуточном анализе", "midpoint review")) == 3

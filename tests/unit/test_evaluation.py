@@ -149,10 +149,10 @@ class TestComputation:
                        planned_checkpoints=[{"number": 1, "date": "2027-01-04", "kind": "baseline"},
                                             {"number": 2, "date": "2027-02-01", "kind": "regular"}],
                        checkpoints=checkpoints, library_kpis={"queue_min": {**QUEUE, "target": 12.0}},
-                       decisions=[{"date": "2027-02-20", "actor": "A", "detail": "midpoint decision: continue"}])
+                       decisions=[{"date": "2027-02-20", "decision": "continue", "coordinator": "A", "comment": ""}])
         kinds = [d["kind"] for d in result["deviations"]]
         assert kinds == ["dates_changed", "evaluated_early", "target_changed", "checkpoint_missed", "kpi_not_measured",
-                         "stop_criterion", "decision"]
+                         "stop_criterion", "midpoint_decision"]
         assert result["monitoring"]["incidents"][0]["date"] == "2027-02-01"
         assert [g["code"] for g in result["monitoring"]["data_gaps"]] == ["users", "users"]
 
