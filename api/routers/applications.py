@@ -16,6 +16,7 @@ from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import PrefectGateway, PrefectUnavailable
 from api.routers.documents import document_public
 from api.routers.feedback import feedback_url_for_token
+from models import actors
 from models.permissions import Action, Principal, Resource, Verdict, authorize, enforce
 from models.schemas import (
     AnalysisPublic, ApplicationAccepted, ApplicationCreate, ApplicationPublic, CheckpointPublic, CompanyPublic,
@@ -50,7 +51,8 @@ async def submit(data: ApplicationCreate, session: SessionDep, gateway: GatewayD
         session.commit()
         spec = STAGE_BY_SLUG[Stage.APPLICATION]
         try:
-            run_id = await gateway.trigger(spec.deployment_name, {"application_id": application.id},
+            run_id = await gateway.trigger(spec.deployment_name,
+                                           {"application_id": application.id, "requested_by": actors.APPLICANT},
                                            idempotency_key and f"application:{idempotency_key}")
         except PrefectUnavailable:
             # Nothing is lost: the application is stored and its screening can be started later.

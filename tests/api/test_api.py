@@ -60,7 +60,8 @@ def test_submit_stores_audits_and_triggers_the_application_flow(client, gateway)
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "submitted" and body["flow_run_id"]
-    assert gateway.triggered == [("pilot-application/pilot-application", {"application_id": body["id"]})]
+    assert gateway.triggered == [("pilot-application/pilot-application",
+                                  {"application_id": body["id"], "requested_by": "applicant"})]
     with session_scope() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.application_id == body["id"])).all()
         assert [(e.actor, e.to_status) for e in events] == [("applicant", "submitted")]
