@@ -2,7 +2,8 @@
 
 Each conversion gets its own LibreOffice profile directory: conversions sharing one profile fight
 over its lock, and the loser can exit 0 without writing anything. So the PDF is also checked to
-exist and to be a PDF before it is returned.
+exist and to be a PDF before it is returned. A conversion whose process was killed (a worker's machine
+died) leaves its directory behind; the next conversion removes such leftovers once they are old.
 """
 
 import os
@@ -10,9 +11,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 CONVERSION_TIMEOUT_SECONDS = 120
+WORK_DIR_PREFIX = "pilotflow-pdf-"
+STALE_WORK_DIR_SECONDS = 3600  # far beyond any conversion's timeout: nothing still uses such a directory
 _PDF_MAGIC = b"%PDF-"
 
 
@@ -28,12 +32,27 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def remove_stale_work_dirs(older_than: float = STALE_WORK_DIR_SECONDS) -> list[Path]:
+    """Remove the conversion directories left by killed conversions (untouched for `older_than` s)."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{WORK_DIR_PREFIX}*"):
+        try:
+            stale = path.is_dir() and time.time() - path.stat().st_mtime > older_than
+        except FileNotFoundError:  # removed meanwhile by another conversion's sweep
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def convert_to_pdf(docx: bytes, timeout: float = CONVERSION_TIMEOUT_SECONDS) -> bytes:
     soffice = soffice_path()
     if soffice is None:
         raise PdfUnavailable("LibreOffice (soffice) is not installed, so no PDF was made; the .docx is the document. "
                              "scripts/system-deps.sh installs LibreOffice")
-    with tempfile.TemporaryDirectory(prefix="pilotflow-pdf-") as work:
+    remove_stale_work_dirs()
+    with tempfile.TemporaryDirectory(prefix=WORK_DIR_PREFIX) as work:
         work_dir = Path(work)
         source = work_dir / "document.docx"
         source.write_bytes(docx)

@@ -4,6 +4,8 @@ import io
 import os
 import shutil
 import subprocess
+import tempfile
+import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
@@ -140,3 +142,17 @@ def test_a_conversion_that_hangs_is_killed(tmp_path, monkeypatch):
     fake_soffice(tmp_path, monkeypatch, "exec /bin/sleep 60")
     with pytest.raises(PdfConversionError, match="within 0.5 s"):
         convert_to_pdf(b"docx", timeout=0.5)
+
+
+def test_a_killed_conversions_directory_is_removed_by_a_later_conversion(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # this test's own temporary directory
+    fake_soffice(tmp_path, monkeypatch, "exit 0")
+    left_behind, in_use = tmp_path / "pilotflow-pdf-killed", tmp_path / "pilotflow-pdf-running"
+    for work in (left_behind, in_use):
+        (work / "profile").mkdir(parents=True)
+    hours_ago = time.time() - 2 * 3600
+    os.utime(left_behind, (hours_ago, hours_ago))
+    with pytest.raises(PdfConversionError):
+        convert_to_pdf(b"docx")
+    assert not left_behind.exists() and in_use.exists()
+    assert [p.name for p in tmp_path.glob("pilotflow-pdf-*")] == ["pilotflow-pdf-running"]  # its own is gone too
