@@ -38,7 +38,7 @@ def agency_party(settings: Settings, language: str) -> Party:
         name=settings.agency_name_ru if ru else settings.agency_name_en,
         registration_number=settings.agency_registration_number,
         address=settings.agency_address_ru if ru else settings.agency_address_en,
-        signatory_name=settings.agency_signatory_name,
+        signatory_name=settings.agency_signatory_name if ru else settings.agency_signatory_name_en,
         signatory_title=settings.agency_signatory_title_ru if ru else settings.agency_signatory_title_en,
     )
 
@@ -56,6 +56,18 @@ def site_address(site: Site, language: str) -> str:
     return site.address_ru if language == "ru" else site.address_en
 
 
+# A site added to the database by hand may lack the English fields: its Russian text then stands in.
+def site_owner(site: Site, language: str) -> str:
+    return site.owner_name if language == "ru" else site.owner_name_en or site.owner_name
+
+
+def site_party(site: Site, language: str) -> Party:
+    ru = language == "ru"
+    return Party(name=site_owner(site, language), registration_number=site.code, address=site_address(site, language),
+                 signatory_name=site.signatory_name if ru else site.signatory_name_en or site.signatory_name,
+                 signatory_title=site.signatory_title if ru else site.signatory_title_en or site.signatory_title)
+
+
 def contract_context(
     settings: Settings, application: Application, company: Company, site: Site,
     methodology: Methodology, pilot: Pilot, contract_date: date,
@@ -69,8 +81,7 @@ def contract_context(
         place="Москва" if lang == "ru" else "Moscow",
         agency=agency_party(settings, lang),
         company=company_party(company),
-        site=Party(name=site.owner_name, registration_number=site.code, address=site_address(site, lang),
-                   signatory_name=site.signatory_name, signatory_title=site.signatory_title),
+        site=site_party(site, lang),
         solution_title=application.title,
         solution_description=application.description,
         site_name=site_name(site, lang),

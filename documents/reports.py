@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from documents import charts
-from documents.builders import CHECKPOINT_KINDS, format_date, format_number, site_address, site_name
+from documents.builders import CHECKPOINT_KINDS, format_date, format_number, site_address, site_name, site_owner
 from documents.contexts import (
     BandRow, ChartBlock, CheckpointSummaryRow, FigureRow, KpiResultRow, Picture, ProgramReportContext, ReportContext,
     ThemeRow,
@@ -404,7 +404,7 @@ def report_context(
         company_name=company.name,
         site_name=site_name(site, lang),
         site_address=site_address(site, lang),
-        site_owner=site.owner_name,
+        site_owner=site_owner(site, lang),
         pilot_start=format_date(pilot.start_date, lang),
         pilot_end=format_date(pilot.end_date, lang),
         recommendation=RECOMMENDATIONS[lang][evaluation["recommendation"]],

@@ -93,7 +93,9 @@ class SiteSeed(_Record):
     sector: SectorSlug
     allowed_sectors: tuple[SectorSlug, ...] = Field(min_length=1, max_length=4)
     owner_type: Literal["public", "commercial"]
+    # The site's party to the contract, in Russian and in English.
     owner_name: str = Field(min_length=1)
+    owner_name_en: str = Field(min_length=1)
     district: District
     address_ru: str = Field(min_length=1)
     address_en: str = Field(min_length=1)
@@ -106,7 +108,9 @@ class SiteSeed(_Record):
     available_from: date
     daily_visitors: int = Field(ge=0)
     signatory_name: str = Field(min_length=1)
+    signatory_name_en: str = Field(min_length=1)
     signatory_title: str = Field(min_length=1)
+    signatory_title_en: str = Field(min_length=1)
 
     @model_validator(mode="after")
     def _accepts_own_sector(self) -> SiteSeed:

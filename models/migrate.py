@@ -19,7 +19,8 @@ def upgrade_database(database_url: str | None = None) -> None:
 
 
 def prepare_database() -> int:
-    """Migrate, then add any missing sectors and sites; returns how many sites were added."""
+    """Migrate, then add any missing sectors and sites (and fill in the site fields a migration added);
+    returns how many sites were added."""
     upgrade_database()
     with session_scope() as session:
         return seed_catalog(session)

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     agency_registration_number: str = "1027700000000"
     agency_address_en: str = "Moscow, 1 Innovation Lane"
     agency_address_ru: str = "Москва, Инновационный пер., д. 1"
+    # The Russian name keeps the setting's original name (no "_ru"), so existing configuration keeps working.
     agency_signatory_name: str = "Иванова Мария Сергеевна"
+    agency_signatory_name_en: str = "Mariya Ivanova"
     agency_signatory_title_en: str = "Director of Pilot Programs"
     agency_signatory_title_ru: str = "Директор пилотных программ"
     timezone: str = "Europe/Moscow"

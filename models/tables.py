@@ -50,6 +50,7 @@ class Site(SQLModel, table=True):
     allowed_sectors: list[str] = json_field()
     owner_type: str  # public | commercial
     owner_name: str
+    owner_name_en: str
     district: str
     address_en: str
     address_ru: str
@@ -62,7 +63,9 @@ class Site(SQLModel, table=True):
     available_from: date
     daily_visitors: int
     signatory_name: str
+    signatory_name_en: str
     signatory_title: str
+    signatory_title_en: str
 
 
 class Application(SQLModel, table=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -93,6 +94,39 @@ SURNAMES = [("Смирнов", "Смирнова"), ("Кузнецов", "Куз
             ("Никитин", "Никитина"), ("Громов", "Громова"), ("Покровский", "Покровская"), ("Яковлев", "Яковлева"),
             ("Тихомиров", "Тихомирова"), ("Савельев", "Савельева"), ("Гончаров", "Гончарова"), ("Жуков", "Жукова")]
 
+# The English of every signatory title SITE_TYPES uses.
+SIGNATORY_TITLES_EN = {
+    "Генеральный директор": "General Director",
+    "Главный врач": "Chief Physician",
+    "Главный инженер": "Chief Engineer",
+    "Директор": "Director",
+    "Директор филиала": "Branch Director",
+    "Заведующий подстанцией": "Head of Substation",
+    "Заместитель префекта": "Deputy Prefect",
+    "Заместитель руководителя департамента": "Deputy Head of Department",
+    "Начальник базы": "Head of Base",
+    "Начальник пункта": "Head of Facility",
+    "Начальник станции": "Head of Station",
+    "Начальник части": "Head of Unit",
+    "Начальник эксплуатационного района": "Head of Operations District",
+    "Руководитель": "Head",
+    "Руководитель центра": "Head of Centre",
+    "Технический директор": "Technical Director",
+    "Управляющий отделением": "Branch Manager",
+    "Художественный руководитель": "Artistic Director",
+}
+
+# BGN/PCGN romanisation as English texts usually print Russian names: "ё" is "yo", the soft and hard signs are
+# dropped, "е" is "ye" at the start of a word and after a vowel or a sign, a final "ий"/"ый" is "y" (Dmitry).
+LATIN_LETTERS = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "yo", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya",
+}
+IOTATING = set("аеёиоуыэюяъь")  # a following "е" is pronounced, and written, "ye"
+CYRILLIC_WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
+
 FIRST_DAY = date(2026, 9, 1)
 LAST_DAY = date(2027, 6, 1)
 ALREADY_AVAILABLE_UNTIL = date(2026, 11, 1)
@@ -100,11 +134,13 @@ ALREADY_AVAILABLE_UNTIL = date(2026, 11, 1)
 
 @dataclass(frozen=True)
 class Name:
-    """A site name; "{n}" is replaced by a drawn number, "{okrug_en}"/"{okrug_ru}" by the okrug."""
+    """A site name and its owner's legal name (Russian, English); "{n}" is replaced by a drawn number,
+    "{okrug_en}"/"{okrug_ru}" by the okrug."""
 
     en: str
     ru: str
     owner: str
+    owner_en: str
     district: str | None = None
 
 
@@ -118,7 +154,7 @@ class SiteType:
     has_power: bool
     has_network: bool
     visitors: tuple[int, int]
-    signatory_title: str
+    signatory_title: str  # Russian; SIGNATORY_TITLES_EN has the English
     related: tuple[str, ...]
     needs: tuple[tuple[str, str], ...]  # (English, Russian) sentences
 
@@ -127,10 +163,13 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- retail-services ---
     SiteType(
         "retail-services", 3,
-        (Name("Shopping centre «Orbita»", "Торговый центр «Орбита»", "ООО «Орбита Ритейл»"),
-         Name("Shopping centre «Gorizont»", "Торговый центр «Горизонт»", "АО «Горизонт Девелопмент»"),
-         Name("Shopping centre «Kaluzhsky Dvor»", "Торговый центр «Калужский двор»", "ООО «Калужский двор»"),
-         Name("Shopping centre «Severnoye Siyanie»", "Торговый центр «Северное сияние»", "ООО «Сияние Молл»")),
+        (Name("Shopping centre «Orbita»", "Торговый центр «Орбита»", "ООО «Орбита Ритейл»", "LLC «Orbita Retail»"),
+         Name("Shopping centre «Gorizont»", "Торговый центр «Горизонт»", "АО «Горизонт Девелопмент»",
+              "JSC «Gorizont Development»"),
+         Name("Shopping centre «Kaluzhsky Dvor»", "Торговый центр «Калужский двор»", "ООО «Калужский двор»",
+              "LLC «Kaluzhsky Dvor»"),
+         Name("Shopping centre «Severnoye Siyanie»", "Торговый центр «Северное сияние»", "ООО «Сияние Молл»",
+              "LLC «Siyanie Mall»")),
         "commercial", "indoor", True, True, (15000, 45000), "Генеральный директор",
         ("security", "energy-efficiency", "culture-sport-tourism", "it-communications"),
         (("Understand visitor flows between floors and tenants to plan rents and events.",
@@ -145,9 +184,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Сократить пищевые отходы арендаторов фуд-корта."))),
     SiteType(
         "retail-services", 2,
-        (Name("Branch of «Stolichny Bank»", "Отделение банка «Столичный»", "АО «Банк «Столичный»"),
-         Name("Branch of «Vostok Bank»", "Отделение банка «Восток»", "ПАО «Банк «Восток»"),
-         Name("Branch of «Narodny Kredit Bank»", "Отделение банка «Народный кредит»", "АО «Народный кредит»")),
+        (Name("Branch of «Stolichny Bank»", "Отделение банка «Столичный»", "АО «Банк «Столичный»",
+              "JSC «Stolichny Bank»"),
+         Name("Branch of «Vostok Bank»", "Отделение банка «Восток»", "ПАО «Банк «Восток»", "PJSC «Vostok Bank»"),
+         Name("Branch of «Narodny Kredit Bank»", "Отделение банка «Народный кредит»", "АО «Народный кредит»",
+              "JSC «Narodny Kredit»")),
         "commercial", "indoor", True, True, (150, 500), "Управляющий отделением",
         ("it-communications", "security", "social-services"),
         (("Serve elderly clients faster and help them use the self-service terminals.",
@@ -161,13 +202,17 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "retail-services", 2,
         (Name("«My Documents» public service centre of Khamovniki district",
-              "Центр госуслуг «Мои документы» района Хамовники", "ГБУ «МФЦ города Москвы»", "ЦАО"),
+              "Центр госуслуг «Мои документы» района Хамовники", "ГБУ «МФЦ города Москвы»",
+              "State Budgetary Institution «Multifunctional Public Service Centres of Moscow»", "ЦАО"),
          Name("«My Documents» public service centre of Otradnoye district",
-              "Центр госуслуг «Мои документы» района Отрадное", "ГБУ «МФЦ города Москвы»", "СВАО"),
+              "Центр госуслуг «Мои документы» района Отрадное", "ГБУ «МФЦ города Москвы»",
+              "State Budgetary Institution «Multifunctional Public Service Centres of Moscow»", "СВАО"),
          Name("«My Documents» public service centre of Novogireyevo district",
-              "Центр госуслуг «Мои документы» района Новогиреево", "ГБУ «МФЦ города Москвы»", "ВАО"),
+              "Центр госуслуг «Мои документы» района Новогиреево", "ГБУ «МФЦ города Москвы»",
+              "State Budgetary Institution «Multifunctional Public Service Centres of Moscow»", "ВАО"),
          Name("«My Documents» public service centre of Tyoply Stan district",
-              "Центр госуслуг «Мои документы» района Тёплый Стан", "ГБУ «МФЦ города Москвы»", "ЮЗАО")),
+              "Центр госуслуг «Мои документы» района Тёплый Стан", "ГБУ «МФЦ города Москвы»",
+              "State Budgetary Institution «Multifunctional Public Service Centres of Moscow»", "ЮЗАО")),
         "public", "indoor", True, True, (1500, 4000), "Руководитель центра",
         ("it-communications", "social-services"),
         (("Reduce queue time at the service windows during peak hours.",
@@ -180,7 +225,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Собирать оценки качества обслуживания сразу после визита."))),
     SiteType(
         "retail-services", 1,
-        (Name("Farmers' market «Ryadom»", "Фермерский рынок «Рядом»", "ООО «Рынки Рядом»"),),
+        (Name("Farmers' market «Ryadom»", "Фермерский рынок «Рядом»", "ООО «Рынки Рядом»", "LLC «Rynki Ryadom»"),),
         "commercial", "mixed", True, True, (3000, 8000), "Генеральный директор",
         ("environment", "security"),
         (("Check the freshness and origin of fruit, vegetables and meat sold at the stalls.",
@@ -193,7 +238,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "energy-efficiency", 2,
         (Name("District boiler house No. {n}", "Районная тепловая станция № {n}",
-              "АО «Городская теплогенерирующая компания»"),),
+              "АО «Городская теплогенерирующая компания»", "JSC «City Heat Generating Company»"),),
         "commercial", "indoor", True, True, (10, 40), "Генеральный директор",
         ("environment", "urban-economy", "it-communications"),
         (("Raise boiler efficiency by tuning the gas burners from flue gas analysis.",
@@ -209,7 +254,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "energy-efficiency", 1,
         (Name("Central heating substation No. {n}", "Центральный тепловой пункт № {n}",
-              "АО «Городская теплогенерирующая компания»"),),
+              "АО «Городская теплогенерирующая компания»", "JSC «City Heat Generating Company»"),),
         "commercial", "indoor", True, False, (2, 10), "Генеральный директор",
         ("urban-economy",),
         (("Adjust the heat supply to the weather and to each building to stop overheating in autumn.",
@@ -220,9 +265,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Снимать показания теплосчётчиков удалённо вместо ежемесячных обходов."))),
     SiteType(
         "energy-efficiency", 2,
-        (Name("Business centre «Kvadrat»", "Бизнес-центр «Квадрат»", "ООО «Квадрат Недвижимость»"),
-         Name("Business centre «Neva Plaza»", "Бизнес-центр «Нева Плаза»", "АО «Нева Плаза»"),
-         Name("Business centre «Lefortovo Park»", "Бизнес-центр «Лефортово Парк»", "ООО «ЛП Менеджмент»")),
+        (Name("Business centre «Kvadrat»", "Бизнес-центр «Квадрат»", "ООО «Квадрат Недвижимость»",
+              "LLC «Kvadrat Real Estate»"),
+         Name("Business centre «Neva Plaza»", "Бизнес-центр «Нева Плаза»", "АО «Нева Плаза»", "JSC «Neva Plaza»"),
+         Name("Business centre «Lefortovo Park»", "Бизнес-центр «Лефортово Парк»", "ООО «ЛП Менеджмент»",
+              "LLC «LP Management»")),
         "commercial", "indoor", True, True, (2000, 6000), "Генеральный директор",
         ("it-communications", "security", "retail-services", "environment"),
         (("Lower the electricity bill for lighting and air conditioning on floors with few tenants present.",
@@ -237,7 +284,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
         "energy-efficiency", 1,
         (Name("Administrative building of the {okrug_en} Okrug prefecture",
               "Административное здание префектуры {okrug_ru} административного округа",
-              "Префектура {okrug_ru} административного округа города Москвы"),),
+              "Префектура {okrug_ru} административного округа города Москвы",
+              "Prefecture of the {okrug_en} Administrative Okrug of Moscow"),),
         "public", "indoor", True, True, (500, 1200), "Заместитель префекта",
         ("urban-economy", "it-communications", "security"),
         (("Cut the heat losses of an old building without closing offices for renovation.",
@@ -249,7 +297,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "energy-efficiency", 1,
         (Name("Power substation «Chertanovo»", "Электрическая подстанция «Чертаново»",
-              "АО «Городские электрические сети»", "ЮАО"),),
+              "АО «Городские электрические сети»", "JSC «City Electric Networks»", "ЮАО"),),
         "commercial", "mixed", True, True, (5, 20), "Главный инженер",
         ("it-communications", "security"),
         (("Monitor the temperature and insulation of transformers to prevent outages.",
@@ -261,9 +309,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- it-communications ---
     SiteType(
         "it-communications", 2,
-        (Name("Technopark «Kvant»", "Технопарк «Квант»", "АО «Технопарк «Квант»"),
-         Name("Technopark «Sfera»", "Технопарк «Сфера»", "ООО «УК «Сфера»"),
-         Name("Technopark «Volna»", "Технопарк «Волна»", "АО «Волна Инновации»")),
+        (Name("Technopark «Kvant»", "Технопарк «Квант»", "АО «Технопарк «Квант»", "JSC «Technopark Kvant»"),
+         Name("Technopark «Sfera»", "Технопарк «Сфера»", "ООО «УК «Сфера»", "LLC «Sfera Management Company»"),
+         Name("Technopark «Volna»", "Технопарк «Волна»", "АО «Волна Инновации»", "JSC «Volna Innovations»")),
         "commercial", "indoor", True, True, (1500, 5000), "Генеральный директор",
         ("energy-efficiency", "security", "education"),
         (("Give resident companies fast, secure wireless connectivity for testing robots and devices.",
@@ -276,7 +324,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Защитить сети арендаторов от кибератак."))),
     SiteType(
         "it-communications", 1,
-        (Name("Data centre «Severny»", "Центр обработки данных «Северный»", "ООО «Северный ЦОД»"),),
+        (Name("Data centre «Severny»", "Центр обработки данных «Северный»", "ООО «Северный ЦОД»",
+              "LLC «Severny Data Centre»"),),
         "commercial", "indoor", True, True, (50, 150), "Технический директор",
         ("energy-efficiency",),
         (("Reuse the waste heat of servers to heat nearby buildings.",
@@ -287,7 +336,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Следить за серверными стойками и прогнозировать отказы оборудования."))),
     SiteType(
         "it-communications", 1,
-        (Name("City contact centre", "Единый городской контактный центр", "ГКУ «Информационный город»"),),
+        (Name("City contact centre", "Единый городской контактный центр", "ГКУ «Информационный город»",
+              "State Treasury Institution «Information City»"),),
         "public", "indoor", True, True, (300, 800), "Директор",
         ("retail-services", "social-services"),
         (("Answer residents' routine questions in messengers automatically and pass complex ones to operators.",
@@ -298,7 +348,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Оценивать качество работы операторов по каждому звонку, а не выборочно."))),
     SiteType(
         "it-communications", 1,
-        (Name("Business incubator «Start»", "Бизнес-инкубатор «Старт»", "ГБУ «Малый бизнес Москвы»"),),
+        (Name("Business incubator «Start»", "Бизнес-инкубатор «Старт»", "ГБУ «Малый бизнес Москвы»",
+              "State Budgetary Institution «Small Business of Moscow»"),),
         "public", "indoor", True, True, (200, 600), "Директор",
         ("education", "retail-services"),
         (("Match startups with mentors and investors by analysing their profiles.",
@@ -308,9 +359,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "it-communications", 1,
         (Name("Public Wi-Fi zone «Tverskaya Square»", "Зона городского Wi-Fi «Тверская площадь»",
-              "Департамент информационных технологий города Москвы", "ЦАО"),
+              "Департамент информационных технологий города Москвы",
+              "Moscow Department of Information Technologies", "ЦАО"),
          Name("Public Wi-Fi zone «Krasnaya Presnya Park»", "Зона городского Wi-Fi «Парк Красная Пресня»",
-              "Департамент информационных технологий города Москвы", "ЦАО")),
+              "Департамент информационных технологий города Москвы",
+              "Moscow Department of Information Technologies", "ЦАО")),
         "public", "outdoor", True, True, (5000, 20000), "Заместитель руководителя департамента",
         ("transport", "culture-sport-tourism", "security"),
         (("Keep Wi-Fi fast and stable when thousands of people gather for city events.",
@@ -322,7 +375,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- healthcare ---
     SiteType(
         "healthcare", 3,
-        (Name("City Polyclinic No. {n}", "Городская поликлиника № {n}", "ГБУЗ «ГП № {n} ДЗМ»"),),
+        (Name("City Polyclinic No. {n}", "Городская поликлиника № {n}", "ГБУЗ «ГП № {n} ДЗМ»",
+              "State Budgetary Healthcare Institution «City Polyclinic No. {n} of the Moscow Healthcare Department»"),),
         "public", "indoor", True, True, (1500, 3500), "Главный врач",
         ("social-services", "it-communications", "security"),
         (("Reduce queues at the registration desks and the waiting time for a GP appointment.",
@@ -339,7 +393,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Обеззараживать воздух в холлах ожидания в сезон гриппа."))),
     SiteType(
         "healthcare", 2,
-        (Name("Children's City Polyclinic No. {n}", "Детская городская поликлиника № {n}", "ГБУЗ «ДГП № {n} ДЗМ»"),),
+        (Name("Children's City Polyclinic No. {n}", "Детская городская поликлиника № {n}", "ГБУЗ «ДГП № {n} ДЗМ»",
+              "State Budgetary Healthcare Institution «Children's City Polyclinic No. {n} of the Moscow Healthcare "
+              "Department»"),),
         "public", "indoor", True, True, (700, 1500), "Главный врач",
         ("education", "social-services"),
         (("Let parents consult a paediatrician online instead of bringing a child with a cold to the clinic.",
@@ -352,7 +408,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Наблюдать детей с астмой дома с помощью умных ингаляторов и спирометрии."))),
     SiteType(
         "healthcare", 2,
-        (Name("City Clinical Hospital No. {n}", "Городская клиническая больница № {n}", "ГБУЗ «ГКБ № {n} ДЗМ»"),),
+        (Name("City Clinical Hospital No. {n}", "Городская клиническая больница № {n}", "ГБУЗ «ГКБ № {n} ДЗМ»",
+              "State Budgetary Healthcare Institution «City Clinical Hospital No. {n} of the Moscow Healthcare "
+              "Department»"),),
         "public", "indoor", True, True, (800, 2500), "Главный врач",
         ("it-communications", "energy-efficiency", "security"),
         (("Speed up triage of patients arriving at the emergency department.",
@@ -369,9 +427,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Помочь пациентам восстановить ходьбу после инсульта с помощью реабилитационных устройств."))),
     SiteType(
         "healthcare", 2,
-        (Name("Medical centre «MedLine»", "Медицинский центр «МедЛайн»", "ООО «МедЛайн»"),
-         Name("Medical centre «Zdorovye Plus»", "Медицинский центр «Здоровье Плюс»", "ООО «Здоровье Плюс»"),
-         Name("Diagnostic centre «Tochny Diagnoz»", "Диагностический центр «Точный диагноз»", "АО «Точный диагноз»")),
+        (Name("Medical centre «MedLine»", "Медицинский центр «МедЛайн»", "ООО «МедЛайн»", "LLC «MedLine»"),
+         Name("Medical centre «Zdorovye Plus»", "Медицинский центр «Здоровье Плюс»", "ООО «Здоровье Плюс»",
+              "LLC «Zdorovye Plus»"),
+         Name("Diagnostic centre «Tochny Diagnoz»", "Диагностический центр «Точный диагноз»", "АО «Точный диагноз»",
+              "JSC «Tochny Diagnoz»")),
         "commercial", "indoor", True, True, (200, 600), "Генеральный директор",
         ("it-communications", "retail-services"),
         (("Offer patients laboratory results and follow-up consultations online.",
@@ -385,7 +445,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "healthcare", 1,
         (Name("Ambulance substation No. {n}", "Подстанция скорой медицинской помощи № {n}",
-              "ГБУ «ССиНМП им. А. С. Пучкова» ДЗМ"),),
+              "ГБУ «ССиНМП им. А. С. Пучкова» ДЗМ",
+              "State Budgetary Institution «A. S. Puchkov Emergency and Urgent Medical Care Station» of the Moscow "
+              "Healthcare Department"),),
         "public", "mixed", True, True, (60, 150), "Заведующий подстанцией",
         ("transport", "it-communications", "security"),
         (("Transmit the ECG from the ambulance to the hospital cardiologist before the patient arrives.",
@@ -398,11 +460,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "environment", 2,
         (Name("Natural-historical park «Kuzminki-Lyublino»", "Природно-исторический парк «Кузьминки-Люблино»",
-              "ГПБУ «Мосприрода»", "ЮВАО"),
+              "ГПБУ «Мосприрода»", "State Nature Conservation Budgetary Institution «Mospriroda»", "ЮВАО"),
          Name("Natural-historical park «Bitsevsky Les»", "Природно-исторический парк «Битцевский лес»",
-              "ГПБУ «Мосприрода»", "ЮЗАО"),
+              "ГПБУ «Мосприрода»", "State Nature Conservation Budgetary Institution «Mospriroda»", "ЮЗАО"),
          Name("Natural-historical park «Pokrovskoye-Streshnevo»", "Природно-исторический парк «Покровское-Стрешнево»",
-              "ГПБУ «Мосприрода»", "СЗАО")),
+              "ГПБУ «Мосприрода»", "State Nature Conservation Budgetary Institution «Mospriroda»", "СЗАО")),
         "public", "outdoor", False, False, (2000, 15000), "Директор",
         ("culture-sport-tourism", "security", "education"),
         (("Monitor the health of old trees and detect bark beetle damage early.",
@@ -418,7 +480,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "environment", 1,
         (Name("Waste transfer station «Vostochnaya»", "Мусороперегрузочная станция «Восточная»",
-              "ООО «Чистый город»", "ВАО"),),
+              "ООО «Чистый город»", "LLC «Chisty Gorod»", "ВАО"),),
         "commercial", "mixed", True, True, (50, 200), "Генеральный директор",
         ("urban-economy", "transport", "energy-efficiency"),
         (("Sort plastic, paper and metal out of mixed waste with optical sensors and robots.",
@@ -430,7 +492,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "environment", 1,
         (Name("Recyclables collection centre «Vtoraya Zhizn»", "Пункт приёма вторсырья «Вторая жизнь»",
-              "ООО «Вторая жизнь»"),),
+              "ООО «Вторая жизнь»", "LLC «Vtoraya Zhizn»"),),
         "commercial", "mixed", True, True, (200, 700), "Генеральный директор",
         ("retail-services", "education"),
         (("Accept bottles and cans from residents with automatic recognition and rewards.",
@@ -441,7 +503,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Безопасно собирать батарейки, лампы и мелкую электронику на переработку."))),
     SiteType(
         "environment", 1,
-        (Name("Borisovskiye Ponds", "Борисовские пруды", "ГБУ «Мосводосток»", "ЮАО"),),
+        (Name("Borisovskiye Ponds", "Борисовские пруды", "ГБУ «Мосводосток»",
+              "State Budgetary Institution «Mosvodostok»", "ЮАО"),),
         "public", "outdoor", False, False, (1000, 5000), "Начальник эксплуатационного района",
         ("culture-sport-tourism", "security"),
         (("Clean the pond water of algae and oil films without chemicals.",
@@ -451,7 +514,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "environment", 1,
         (Name("Stormwater treatment facility No. {n}", "Очистное сооружение поверхностного стока № {n}",
-              "ГБУ «Мосводосток»"),),
+              "ГБУ «Мосводосток»", "State Budgetary Institution «Mosvodostok»"),),
         "public", "outdoor", True, True, (20, 80), "Начальник эксплуатационного района",
         ("urban-economy",),
         (("Measure oil products and suspended solids in treated stormwater continuously.",
@@ -461,7 +524,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "environment", 1,
         (Name("Snow melting station «Nagatinskaya»", "Снегосплавный пункт «Нагатинский»",
-              "АО «Мосводоканал»", "ЮАО"),),
+              "АО «Мосводоканал»", "JSC «Mosvodokanal»", "ЮАО"),),
         "public", "outdoor", True, True, (30, 100), "Начальник пункта",
         ("urban-economy", "energy-efficiency"),
         (("Melt snow with the waste heat of sewage instead of extra energy.",
@@ -474,7 +537,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "security", 2,
         (Name("Fire and rescue unit No. {n}", "Пожарно-спасательная часть № {n}",
-              "ГКУ «Пожарно-спасательный центр»"),),
+              "ГКУ «Пожарно-спасательный центр»", "State Treasury Institution «Fire and Rescue Centre»"),),
         "public", "mixed", True, True, (40, 80), "Начальник части",
         ("it-communications", "healthcare", "transport"),
         (("Find people in smoke-filled buildings faster with thermal imaging.",
@@ -488,7 +551,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "security", 1,
         (Name("Water rescue station «Serebryany Bor»", "Спасательная станция «Серебряный Бор»",
-              "ГКУ «МГПСС»", "СЗАО"),),
+              "ГКУ «МГПСС»", "State Treasury Institution «Moscow City Search and Rescue Service on Water»", "СЗАО"),),
         "public", "outdoor", True, False, (500, 3000), "Начальник станции",
         ("culture-sport-tourism", "environment", "healthcare"),
         (("Detect swimmers in distress with cameras and alert lifeguards.",
@@ -497,7 +560,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Предупреждать людей о тонком льде на водоёмах весной."))),
     SiteType(
         "security", 1,
-        (Name("Pedestrian crossing at School No. {n}", "Пешеходный переход у школы № {n}", "ГКУ «ЦОДД»"),),
+        (Name("Pedestrian crossing at School No. {n}", "Пешеходный переход у школы № {n}", "ГКУ «ЦОДД»",
+              "State Treasury Institution «Traffic Management Centre»"),),
         "public", "outdoor", True, False, (3000, 12000), "Руководитель",
         ("transport", "education"),
         (("Warn drivers about children stepping onto the crossing, especially in the dark.",
@@ -506,7 +570,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Фиксировать опасные ситуации и превышения скорости, чтобы улучшить устройство перехода."))),
     SiteType(
         "security", 1,
-        (Name("Stadium «Strela Arena»", "Стадион «Стрела Арена»", "ООО «Стрела Арена»"),),
+        (Name("Stadium «Strela Arena»", "Стадион «Стрела Арена»", "ООО «Стрела Арена»", "LLC «Strela Arena»"),),
         "commercial", "mixed", True, True, (5000, 30000), "Генеральный директор",
         ("culture-sport-tourism", "transport", "it-communications"),
         (("Speed up the entry of fans through security checks without reducing safety.",
@@ -517,7 +581,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Обнаруживать на входе запрещённые предметы, например файеры и оружие."))),
     SiteType(
         "security", 1,
-        (Name("Business centre «Meridian»", "Бизнес-центр «Меридиан»", "ООО «Меридиан Пропертиз»"),),
+        (Name("Business centre «Meridian»", "Бизнес-центр «Меридиан»", "ООО «Меридиан Пропертиз»",
+              "LLC «Meridian Properties»"),),
         "commercial", "indoor", True, True, (2000, 5000), "Генеральный директор",
         ("it-communications", "energy-efficiency"),
         (("Replace plastic passes with secure face or smartphone access.",
@@ -528,7 +593,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Сократить ложные срабатывания пожарной сигнализации, из-за которых эвакуируют всё здание."))),
     SiteType(
         "security", 1,
-        (Name("Emergency call centre 112", "Центр обработки вызовов системы 112", "ГКУ «Система-112»"),),
+        (Name("Emergency call centre 112", "Центр обработки вызовов системы 112", "ГКУ «Система-112»",
+              "State Treasury Institution «System-112»"),),
         "public", "indoor", True, True, (200, 400), "Директор",
         ("it-communications", "healthcare"),
         (("Recognise callers' speech and fill in the incident card automatically.",
@@ -540,11 +606,16 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- transport ---
     SiteType(
         "transport", 3,
-        (Name("Metro station «Tekstilshchiki»", "Станция метро «Текстильщики»", "ГУП «Московский метрополитен»", "ЮВАО"),
-         Name("Metro station «Rechnoy Vokzal»", "Станция метро «Речной вокзал»", "ГУП «Московский метрополитен»", "САО"),
-         Name("Metro station «Medvedkovo»", "Станция метро «Медведково»", "ГУП «Московский метрополитен»", "СВАО"),
-         Name("Metro station «Yugo-Zapadnaya»", "Станция метро «Юго-Западная»", "ГУП «Московский метрополитен»", "ЗАО"),
-         Name("Metro station «Planernaya»", "Станция метро «Планерная»", "ГУП «Московский метрополитен»", "СЗАО")),
+        (Name("Metro station «Tekstilshchiki»", "Станция метро «Текстильщики»", "ГУП «Московский метрополитен»",
+              "State Unitary Enterprise «Moscow Metro»", "ЮВАО"),
+         Name("Metro station «Rechnoy Vokzal»", "Станция метро «Речной вокзал»", "ГУП «Московский метрополитен»",
+              "State Unitary Enterprise «Moscow Metro»", "САО"),
+         Name("Metro station «Medvedkovo»", "Станция метро «Медведково»", "ГУП «Московский метрополитен»",
+              "State Unitary Enterprise «Moscow Metro»", "СВАО"),
+         Name("Metro station «Yugo-Zapadnaya»", "Станция метро «Юго-Западная»", "ГУП «Московский метрополитен»",
+              "State Unitary Enterprise «Moscow Metro»", "ЗАО"),
+         Name("Metro station «Planernaya»", "Станция метро «Планерная»", "ГУП «Московский метрополитен»",
+              "State Unitary Enterprise «Moscow Metro»", "СЗАО")),
         "public", "indoor", True, True, (25000, 90000), "Начальник станции",
         ("security", "social-services", "retail-services", "it-communications"),
         (("Count passengers in the entrance hall and warn staff before platforms become overcrowded at rush hour.",
@@ -559,9 +630,12 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Показывать пассажирам понятную информацию об интервалах поездов и изменениях в движении."))),
     SiteType(
         "transport", 2,
-        (Name("Bus stop «Dubninskaya Street»", "Остановка «Дубнинская улица»", "ГУП «Мосгортранс»", "САО"),
-         Name("Bus stop «Lyublino Park»", "Остановка «Парк Люблино»", "ГУП «Мосгортранс»", "ЮВАО"),
-         Name("Bus stop «Yasenevo Polyclinic»", "Остановка «Поликлиника Ясенево»", "ГУП «Мосгортранс»", "ЮЗАО")),
+        (Name("Bus stop «Dubninskaya Street»", "Остановка «Дубнинская улица»", "ГУП «Мосгортранс»",
+              "State Unitary Enterprise «Mosgortrans»", "САО"),
+         Name("Bus stop «Lyublino Park»", "Остановка «Парк Люблино»", "ГУП «Мосгортранс»",
+              "State Unitary Enterprise «Mosgortrans»", "ЮВАО"),
+         Name("Bus stop «Yasenevo Polyclinic»", "Остановка «Поликлиника Ясенево»", "ГУП «Мосгортранс»",
+              "State Unitary Enterprise «Mosgortrans»", "ЮЗАО")),
         "public", "outdoor", True, False, (800, 4000), "Директор филиала",
         ("social-services", "it-communications", "energy-efficiency", "security"),
         (("Show the real-time arrival of buses and how full they are on a display at the stop.",
@@ -574,7 +648,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Считать ожидающих пассажиров на остановке, чтобы корректировать интервалы автобусов."))),
     SiteType(
         "transport", 2,
-        (Name("Bus depot No. {n}", "Автобусный парк № {n}", "ГУП «Мосгортранс»"),),
+        (Name("Bus depot No. {n}", "Автобусный парк № {n}", "ГУП «Мосгортранс»",
+              "State Unitary Enterprise «Mosgortrans»"),),
         "public", "mixed", True, True, (300, 800), "Директор филиала",
         ("energy-efficiency", "environment", "it-communications"),
         (("Schedule the overnight charging of electric buses so the depot stays within its grid capacity.",
@@ -588,9 +663,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "transport", 1,
         (Name("Park-and-ride car park «Khovrino»", "Перехватывающая парковка «Ховрино»",
-              "ГКУ «АМПП»", "САО"),
+              "ГКУ «АМПП»", "State Treasury Institution «Moscow Parking Space Administrator»", "САО"),
          Name("Park-and-ride car park «Salaryevo»", "Перехватывающая парковка «Саларьево»",
-              "ГКУ «АМПП»", "НАО")),
+              "ГКУ «АМПП»", "State Treasury Institution «Moscow Parking Space Administrator»", "НАО")),
         "public", "outdoor", True, True, (500, 2000), "Директор",
         ("it-communications", "security", "energy-efficiency"),
         (("Show drivers the number of free spaces before they turn off the highway.",
@@ -602,7 +677,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "transport", 1,
         (Name("Transport interchange hub «Nizhniye Kotly»", "Транспортно-пересадочный узел «Нижние Котлы»",
-              "ГКУ «Организатор перевозок»", "ЮАО"),),
+              "ГКУ «Организатор перевозок»", "State Treasury Institution «Transport Organiser»", "ЮАО"),),
         "public", "mixed", True, True, (40000, 120000), "Директор",
         ("security", "retail-services", "social-services", "it-communications"),
         (("Guide passengers between train platforms, metro and buses with clear indoor navigation.",
@@ -613,7 +688,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Сделать пересадки безбарьерными и понятными для пассажиров на колясках и с детскими колясками."))),
     SiteType(
         "transport", 1,
-        (Name("River pier «Kievsky Rail Terminal»", "Причал «Киевский вокзал»", "ООО «Столичная речная компания»", "ЗАО"),),
+        (Name("River pier «Kievsky Rail Terminal»", "Причал «Киевский вокзал»", "ООО «Столичная речная компания»",
+              "LLC «Stolichnaya River Company»", "ЗАО"),),
         "commercial", "outdoor", True, True, (300, 2000), "Генеральный директор",
         ("culture-sport-tourism", "environment", "energy-efficiency"),
         (("Charge electric river trams quickly during short stops at the pier.",
@@ -625,7 +701,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- education ---
     SiteType(
         "education", 4,
-        (Name("School No. {n}", "Школа № {n}", "ГБОУ «Школа № {n}»"),),
+        (Name("School No. {n}", "Школа № {n}", "ГБОУ «Школа № {n}»",
+              "State Budgetary Educational Institution «School No. {n}»"),),
         "public", "indoor", True, True, (800, 1600), "Директор",
         ("it-communications", "healthcare", "security", "culture-sport-tourism"),
         (("Help pupils in grades 5-9 who fall behind in mathematics with adaptive practice.",
@@ -644,7 +721,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Помочь старшеклассникам выбрать профессию с помощью профориентационных тестов и практики."))),
     SiteType(
         "education", 2,
-        (Name("Preschool department of School No. {n}", "Дошкольное отделение школы № {n}", "ГБОУ «Школа № {n}»"),),
+        (Name("Preschool department of School No. {n}", "Дошкольное отделение школы № {n}", "ГБОУ «Школа № {n}»",
+              "State Budgetary Educational Institution «School No. {n}»"),),
         "public", "indoor", True, True, (150, 350), "Директор",
         ("healthcare", "social-services"),
         (("Develop speech and early literacy of children aged 4-6 with interactive games.",
@@ -657,8 +735,12 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Информировать родителей о том, как прошёл день ребёнка в детском саду."))),
     SiteType(
         "education", 1,
-        (Name("Moscow Polytechnic College", "Московский политехнический колледж", "ГБПОУ «Московский политехнический колледж»"),
-         Name("College of Urban Services", "Колледж городского хозяйства и сервиса", "ГБПОУ «Колледж городского хозяйства и сервиса»")),
+        (Name("Moscow Polytechnic College", "Московский политехнический колледж",
+              "ГБПОУ «Московский политехнический колледж»",
+              "State Budgetary Professional Educational Institution «Moscow Polytechnic College»"),
+         Name("College of Urban Services", "Колледж городского хозяйства и сервиса",
+              "ГБПОУ «Колледж городского хозяйства и сервиса»",
+              "State Budgetary Professional Educational Institution «College of Urban Services»")),
         "public", "indoor", True, True, (600, 1500), "Директор",
         ("it-communications", "urban-economy", "transport"),
         (("Train students in welding and machine operation on VR simulators before they use real equipment.",
@@ -669,7 +751,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Объективно оценивать практические навыки на демонстрационных экзаменах с помощью видеоанализа."))),
     SiteType(
         "education", 1,
-        (Name("Children's technopark «Orbita»", "Детский технопарк «Орбита»", "ООО «Орбита Эдьюкейшн»"),),
+        (Name("Children's technopark «Orbita»", "Детский технопарк «Орбита»", "ООО «Орбита Эдьюкейшн»",
+              "LLC «Orbita Education»"),),
         "commercial", "indoor", True, True, (200, 500), "Генеральный директор",
         ("it-communications", "culture-sport-tourism"),
         (("Give teenagers project work with drones, 3D printers and microcontrollers.",
@@ -680,7 +763,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Проводить онлайн-курсы для детей из отдалённых районов."))),
     SiteType(
         "education", 1,
-        (Name("IT school «Kod Budushchego»", "IT-школа «Код будущего»", "ООО «Код будущего»"),),
+        (Name("IT school «Kod Budushchego»", "IT-школа «Код будущего»", "ООО «Код будущего»",
+              "LLC «Kod Budushchego»"),),
         "commercial", "indoor", True, True, (100, 300), "Генеральный директор",
         ("it-communications",),
         (("Test a new programming course for children aged 7-12 with automatic checking of tasks.",
@@ -693,17 +777,23 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "urban-economy", 4,
         (Name("Apartment block in Maryino district", "Многоквартирный дом в районе Марьино",
-              "ГБУ «Жилищник района Марьино»", "ЮВАО"),
+              "ГБУ «Жилищник района Марьино»",
+              "State Budgetary Institution «Zhilishchnik of Maryino District»", "ЮВАО"),
          Name("Apartment block in Ostankinsky district", "Многоквартирный дом в Останкинском районе",
-              "ГБУ «Жилищник Останкинского района»", "СВАО"),
+              "ГБУ «Жилищник Останкинского района»",
+              "State Budgetary Institution «Zhilishchnik of Ostankinsky District»", "СВАО"),
          Name("Apartment block in Khoroshevo-Mnevniki district", "Многоквартирный дом в районе Хорошёво-Мнёвники",
-              "ГБУ «Жилищник района Хорошёво-Мнёвники»", "СЗАО"),
+              "ГБУ «Жилищник района Хорошёво-Мнёвники»",
+              "State Budgetary Institution «Zhilishchnik of Khoroshevo-Mnevniki District»", "СЗАО"),
          Name("Apartment block in Chertanovo Severnoye district", "Многоквартирный дом в районе Чертаново Северное",
-              "ГБУ «Жилищник района Чертаново Северное»", "ЮАО"),
+              "ГБУ «Жилищник района Чертаново Северное»",
+              "State Budgetary Institution «Zhilishchnik of Chertanovo Severnoye District»", "ЮАО"),
          Name("Apartment block in Izmailovo district", "Многоквартирный дом в районе Измайлово",
-              "ГБУ «Жилищник района Измайлово»", "ВАО"),
+              "ГБУ «Жилищник района Измайлово»",
+              "State Budgetary Institution «Zhilishchnik of Izmailovo District»", "ВАО"),
          Name("Apartment block in Golovinsky district", "Многоквартирный дом в Головинском районе",
-              "ГБУ «Жилищник Головинского района»", "САО")),
+              "ГБУ «Жилищник Головинского района»",
+              "State Budgetary Institution «Zhilishchnik of Golovinsky District»", "САО")),
         "public", "mixed", True, True, (300, 1500), "Директор",
         ("energy-efficiency", "environment", "security", "social-services"),
         (("Detect water leaks in basements and risers before the flats below are flooded.",
@@ -720,9 +810,12 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Снизить затраты на уборку подъездов и дворов."))),
     SiteType(
         "urban-economy", 2,
-        (Name("Residential complex «Severny Park»", "Жилой комплекс «Северный парк»", "ООО «УК «Северный парк»"),
-         Name("Residential complex «Novaya Zarya»", "Жилой комплекс «Новая заря»", "ООО «УК «Новая заря»"),
-         Name("Residential complex «Kvartal 38»", "Жилой комплекс «Квартал 38»", "ООО «Квартал Сервис»")),
+        (Name("Residential complex «Severny Park»", "Жилой комплекс «Северный парк»", "ООО «УК «Северный парк»",
+              "LLC «Severny Park Management Company»"),
+         Name("Residential complex «Novaya Zarya»", "Жилой комплекс «Новая заря»", "ООО «УК «Новая заря»",
+              "LLC «Novaya Zarya Management Company»"),
+         Name("Residential complex «Kvartal 38»", "Жилой комплекс «Квартал 38»", "ООО «Квартал Сервис»",
+              "LLC «Kvartal Service»")),
         "commercial", "mixed", True, True, (2000, 6000), "Генеральный директор",
         ("security", "energy-efficiency", "environment", "it-communications"),
         (("Give residents keyless entry, guest passes and a video intercom in one app.",
@@ -736,10 +829,11 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "urban-economy", 2,
         (Name("Construction site «Kvartal na Ryazanke»", "Строительная площадка «Квартал на Рязанке»",
-              "ООО «СтройИнвест»", "ЮВАО"),
+              "ООО «СтройИнвест»", "LLC «StroyInvest»", "ЮВАО"),
          Name("Construction site «Renovation, block 12»", "Строительная площадка «Реновация, квартал 12»",
-              "АО «Московский строительный трест»"),
-         Name("Construction site «Tekhnograd»", "Строительная площадка «Техноград»", "ООО «Техноград Девелопмент»")),
+              "АО «Московский строительный трест»", "JSC «Moscow Construction Trust»"),
+         Name("Construction site «Tekhnograd»", "Строительная площадка «Техноград»", "ООО «Техноград Девелопмент»",
+              "LLC «Tekhnograd Development»")),
         "commercial", "outdoor", True, True, (150, 600), "Генеральный директор",
         ("security", "environment", "it-communications", "energy-efficiency"),
         (("Track the strength gain of concrete in winter to remove formwork on time.",
@@ -752,7 +846,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Снизить вынос пыли и грязи со стройплощадки на городские дороги."))),
     SiteType(
         "urban-economy", 1,
-        (Name("Road maintenance base No. {n}", "База дорожной техники № {n}", "ГБУ «Автомобильные дороги»"),),
+        (Name("Road maintenance base No. {n}", "База дорожной техники № {n}", "ГБУ «Автомобильные дороги»",
+              "State Budgetary Institution «Automobile Roads»"),),
         "public", "outdoor", True, True, (100, 300), "Начальник базы",
         ("transport", "environment"),
         (("Detect potholes and road surface defects automatically with cameras on cleaning machines.",
@@ -764,9 +859,12 @@ SITE_TYPES: tuple[SiteType, ...] = (
     # --- culture-sport-tourism ---
     SiteType(
         "culture-sport-tourism", 2,
-        (Name("Museum-estate «Kuzminki»", "Музей-усадьба «Кузьминки»", "ГБУК г. Москвы «Музей-усадьба «Кузьминки»", "ЮВАО"),
-         Name("Museum of Urban Crafts", "Музей городских ремёсел", "ГБУК г. Москвы «Музей городских ремёсел»"),
-         Name("Museum of Moscow Railways", "Музей московской железной дороги", "ГБУК г. Москвы «Музей железной дороги»")),
+        (Name("Museum-estate «Kuzminki»", "Музей-усадьба «Кузьминки»", "ГБУК г. Москвы «Музей-усадьба «Кузьминки»",
+              "Moscow State Budgetary Cultural Institution «Kuzminki Museum-Estate»", "ЮВАО"),
+         Name("Museum of Urban Crafts", "Музей городских ремёсел", "ГБУК г. Москвы «Музей городских ремёсел»",
+              "Moscow State Budgetary Cultural Institution «Museum of Urban Crafts»"),
+         Name("Museum of Moscow Railways", "Музей московской железной дороги", "ГБУК г. Москвы «Музей железной дороги»",
+              "Moscow State Budgetary Cultural Institution «Railway Museum»")),
         "public", "indoor", True, True, (500, 3000), "Директор",
         ("education", "it-communications", "social-services"),
         (("Bring the collection to life with augmented reality without adding labels in the halls.",
@@ -781,7 +879,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Поддерживать стабильные температуру и влажность для хрупких экспонатов."))),
     SiteType(
         "culture-sport-tourism", 2,
-        (Name("Library No. {n}", "Библиотека № {n}", "ГБУК г. Москвы «Библиотека № {n}»"),),
+        (Name("Library No. {n}", "Библиотека № {n}", "ГБУК г. Москвы «Библиотека № {n}»",
+              "Moscow State Budgetary Cultural Institution «Library No. {n}»"),),
         "public", "indoor", True, True, (200, 800), "Директор",
         ("education", "social-services", "it-communications"),
         (("Let readers borrow and return books on their own at any time with RFID stations.",
@@ -794,9 +893,12 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Проводить занятия по цифровой грамотности для пожилых."))),
     SiteType(
         "culture-sport-tourism", 2,
-        (Name("Sports complex «Olimpiets»", "Спортивный комплекс «Олимпиец»", "ГБУ «СШОР «Олимпиец» Москомспорта»"),
-         Name("Sports complex «Start»", "Спортивный комплекс «Старт»", "ГБУ «Спортивный комплекс «Старт»"),
-         Name("Sports complex «Ledovy»", "Спортивный комплекс «Ледовый»", "ГАУ «Ледовый дворец»")),
+        (Name("Sports complex «Olimpiets»", "Спортивный комплекс «Олимпиец»", "ГБУ «СШОР «Олимпиец» Москомспорта»",
+              "State Budgetary Institution «Olimpiets Olympic Reserve Sports School of Moskomsport»"),
+         Name("Sports complex «Start»", "Спортивный комплекс «Старт»", "ГБУ «Спортивный комплекс «Старт»",
+              "State Budgetary Institution «Start Sports Complex»"),
+         Name("Sports complex «Ledovy»", "Спортивный комплекс «Ледовый»", "ГАУ «Ледовый дворец»",
+              "State Autonomous Institution «Ice Palace»")),
         "public", "mixed", True, True, (800, 2500), "Директор",
         ("healthcare", "security", "education"),
         (("Analyse swimmers' and runners' technique on video to give coaches instant feedback.",
@@ -809,7 +911,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Поддерживать качество льда с меньшими затратами энергии на охлаждение."))),
     SiteType(
         "culture-sport-tourism", 1,
-        (Name("Park «Severnoye Tushino»", "Парк «Северное Тушино»", "ГАУК г. Москвы «Парк «Северное Тушино»", "СЗАО"),),
+        (Name("Park «Severnoye Tushino»", "Парк «Северное Тушино»", "ГАУК г. Москвы «Парк «Северное Тушино»",
+              "Moscow State Autonomous Cultural Institution «Severnoye Tushino Park»", "СЗАО"),),
         "public", "outdoor", True, True, (5000, 30000), "Директор",
         ("environment", "security", "energy-efficiency"),
         (("Count visitors in the park's zones to schedule events and cleaning.",
@@ -820,7 +923,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
           "Запустить уличные спортивные площадки с программами упражнений на телефонах посетителей."))),
     SiteType(
         "culture-sport-tourism", 1,
-        (Name("Youth theatre «Ploshchadka»", "Молодёжный театр «Площадка»", "ГБУК г. Москвы «Театр «Площадка»"),),
+        (Name("Youth theatre «Ploshchadka»", "Молодёжный театр «Площадка»", "ГБУК г. Москвы «Театр «Площадка»",
+              "Moscow State Budgetary Cultural Institution «Ploshchadka Theatre»"),),
         "public", "indoor", True, True, (600, 1500), "Художественный руководитель",
         ("it-communications", "social-services"),
         (("Show subtitles and translations of performances on spectators' smartphones.",
@@ -833,17 +937,17 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "social-services", 4,
         (Name("Social service centre «Beskudnikovo»", "Территориальный центр социального обслуживания «Бескудниково»",
-              "ГБУ ТЦСО «Бескудниково»", "САО"),
+              "ГБУ ТЦСО «Бескудниково»", "State Budgetary Institution Social Service Centre «Beskudnikovo»", "САО"),
          Name("Social service centre «Lyublino»", "Территориальный центр социального обслуживания «Люблино»",
-              "ГБУ ТЦСО «Люблино»", "ЮВАО"),
+              "ГБУ ТЦСО «Люблино»", "State Budgetary Institution Social Service Centre «Lyublino»", "ЮВАО"),
          Name("Social service centre «Mitino»", "Территориальный центр социального обслуживания «Митино»",
-              "ГБУ ТЦСО «Митино»", "СЗАО"),
+              "ГБУ ТЦСО «Митино»", "State Budgetary Institution Social Service Centre «Mitino»", "СЗАО"),
          Name("Social service centre «Marfino»", "Территориальный центр социального обслуживания «Марфино»",
-              "ГБУ ТЦСО «Марфино»", "СВАО"),
+              "ГБУ ТЦСО «Марфино»", "State Budgetary Institution Social Service Centre «Marfino»", "СВАО"),
          Name("Social service centre «Yasenevo»", "Территориальный центр социального обслуживания «Ясенево»",
-              "ГБУ ТЦСО «Ясенево»", "ЮЗАО"),
+              "ГБУ ТЦСО «Ясенево»", "State Budgetary Institution Social Service Centre «Yasenevo»", "ЮЗАО"),
          Name("Social service centre «Perovo»", "Территориальный центр социального обслуживания «Перово»",
-              "ГБУ ТЦСО «Перово»", "ВАО")),
+              "ГБУ ТЦСО «Перово»", "State Budgetary Institution Social Service Centre «Perovo»", "ВАО")),
         "public", "indoor", True, True, (200, 600), "Директор",
         ("healthcare", "culture-sport-tourism", "it-communications", "education"),
         (("Teach pensioners to use smartphones, online public services and video calls.",
@@ -859,7 +963,9 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "social-services", 2,
         (Name("Boarding house for veterans of labour No. {n}", "Пансионат для ветеранов труда № {n}",
-              "ГБУ «Пансионат для ветеранов труда № {n} ДТСЗН»"),),
+              "ГБУ «Пансионат для ветеранов труда № {n} ДТСЗН»",
+              "State Budgetary Institution «Boarding House for Veterans of Labour No. {n}» of the Moscow Department of "
+              "Labour and Social Protection"),),
         "public", "indoor", True, True, (150, 400), "Директор",
         ("healthcare", "security", "energy-efficiency"),
         (("Detect falls and night-time wandering of residents with dementia without cameras in the rooms.",
@@ -873,7 +979,8 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "social-services", 2,
         (Name("Rehabilitation centre for people with disabilities No. {n}",
-              "Реабилитационный центр для инвалидов № {n}", "ГБУ «Реабилитационный центр для инвалидов № {n}»"),),
+              "Реабилитационный центр для инвалидов № {n}", "ГБУ «Реабилитационный центр для инвалидов № {n}»",
+              "State Budgetary Institution «Rehabilitation Centre for People with Disabilities No. {n}»"),),
         "public", "indoor", True, True, (100, 300), "Директор",
         ("healthcare", "culture-sport-tourism", "transport", "education"),
         (("Train blind and visually impaired people to move around the city on their own with electronic canes and audio navigation.",
@@ -887,7 +994,7 @@ SITE_TYPES: tuple[SiteType, ...] = (
     SiteType(
         "social-services", 1,
         (Name("Family and childhood support centre «Garmoniya»", "Центр поддержки семьи и детства «Гармония»",
-              "ГБУ ЦПСиД «Гармония»"),),
+              "ГБУ ЦПСиД «Гармония»", "State Budgetary Institution Family and Childhood Support Centre «Garmoniya»"),),
         "public", "indoor", True, True, (80, 250), "Директор",
         ("education", "healthcare"),
         (("Support families raising children with disabilities through online consultations with psychologists.",
@@ -899,12 +1006,27 @@ SITE_TYPES: tuple[SiteType, ...] = (
 )
 
 
-def _signatory(rng: random.Random) -> str:
+def _latin_word(word: str) -> str:
+    lower = word.lower()
+    stem, ending = (lower[:-2], "y") if lower.endswith(("ий", "ый")) else (lower, "")
+    latin = "".join("ye" if letter == "е" and (at == 0 or stem[at - 1] in IOTATING) else LATIN_LETTERS[letter]
+                    for at, letter in enumerate(stem)) + ending
+    return latin[:1].upper() + latin[1:] if word[0].isupper() else latin
+
+
+def transliterate(text: str) -> str:
+    """`text` with its Russian words in Latin letters: "Фёдоров Юрий" -> "Fyodorov Yury"."""
+    return CYRILLIC_WORD.sub(lambda match: _latin_word(match.group()), text)
+
+
+def _signatory(rng: random.Random) -> tuple[str, str]:
+    """The signatory's name as a Russian contract writes it (surname, given name, patronymic) and as an English
+    one does (given name, surname)."""
     female = rng.random() < 0.5
     surname = rng.choice(SURNAMES)[female]
     first = rng.choice(FEMALE_FIRST if female else MALE_FIRST)
     patronymic = rng.choice(PATRONYMICS)[female]
-    return f"{surname} {first} {patronymic}"  # the order used in Russian contracts
+    return f"{surname} {first} {patronymic}", transliterate(f"{first} {surname}")
 
 
 def _address(rng: random.Random, district: str) -> tuple[str, str]:
@@ -958,6 +1080,7 @@ def generate_sites(seed: int = SEED) -> list[dict]:
                 "allowed_sectors": [site_type.sector, *sorted(extra, key=SECTOR_SLUGS.index)],
                 "owner_type": site_type.owner_type,
                 "owner_name": _fill(name.owner, number, district),
+                "owner_name_en": _fill(name.owner_en, number, district),
                 "district": district,
                 "address_ru": address_ru,
                 "address_en": address_en,
@@ -969,8 +1092,11 @@ def generate_sites(seed: int = SEED) -> list[dict]:
                 "capacity": rng.choices((1, 2, 3), weights=(4, 4, 2))[0],
                 "available_from": _available_from(rng),
                 "daily_visitors": round(rng.randint(low, high), -1 if high >= 100 else 0),
-                "signatory_name": _signatory(rng),
+                # Drawn here, after the draws above as always: moving a draw would change every site after it.
+                "signatory_name": (signatory := _signatory(rng))[0],
+                "signatory_name_en": signatory[1],
                 "signatory_title": site_type.signatory_title,
+                "signatory_title_en": SIGNATORY_TITLES_EN[site_type.signatory_title],
             })
     sites.sort(key=lambda site: (SECTOR_SLUGS.index(site["sector"]), site["code"]))
     for site in sites:

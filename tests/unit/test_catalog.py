@@ -1,3 +1,4 @@
+import re
 import runpy
 from collections import Counter
 from datetime import date
@@ -20,8 +21,9 @@ from models.catalog import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _generate_sites_main():
-    return runpy.run_path(str(REPO_ROOT / "scripts" / "generate_sites.py"), run_name="generate_sites")["main"]
+def _generator(name: str):
+    """A function of scripts/generate_sites.py (a script, not a module)."""
+    return runpy.run_path(str(REPO_ROOT / "scripts" / "generate_sites.py"), run_name="generate_sites")[name]
 
 
 def test_sectors_load_in_domain_order():
@@ -89,8 +91,33 @@ def test_sites_are_plausible():
 
 
 def test_generator_is_deterministic_and_matches_committed_file(tmp_path):
-    main = _generate_sites_main()
+    main = _generator("main")
     first = main(tmp_path / "first.json").read_bytes()
     second = main(tmp_path / "second.json").read_bytes()
     assert first == second
     assert first == (DATA_DIR / "sites.json").read_bytes(), "sites.json is stale: run scripts/generate_sites.py"
+
+
+def test_every_site_names_its_party_in_english_in_latin_letters():
+    for site in load_sites():
+        for text in (site.owner_name_en, site.signatory_name_en, site.signatory_title_en):
+            assert re.fullmatch(r"[A-Za-z0-9 .,'«»-]+", text), (site.code, text)
+        assert len(site.signatory_name_en.split()) == 2, site.code  # given name and surname, no patronymic
+
+
+@pytest.mark.parametrize("russian, latin", [
+    ("Дмитрий Кузнецов", "Dmitry Kuznetsov"),
+    ("Евгений Жуков", "Yevgeny Zhukov"),
+    ("Михаил Захаров", "Mikhail Zakharov"),
+    ("Николай Покровский", "Nikolay Pokrovsky"),
+    ("Алексей Щукин", "Aleksey Shchukin"),
+    ("Пётр Чернышёв", "Pyotr Chernyshyov"),
+    ("Илья Рыбкин-Цыганков", "Ilya Rybkin-Tsygankov"),
+    ("Наталья Яковлева", "Natalya Yakovleva"),
+    ("Юлия Фёдорова", "Yuliya Fyodorova"),
+    ("Ольга Савельева", "Olga Savelyeva"),
+    ("Андрей Воробьёв", "Andrey Vorobyov"),
+    ("Елена Подъячева", "Yelena Podyacheva"),
+])
+def test_transliteration_of_russian_names(russian, latin):
+    assert _generator("transliterate")(russian) == latin

@@ -172,9 +172,10 @@ def test_report_states_the_numbers_of_the_one_computation(language):
     application = Application(id=7, company_id=1, title="Talking City", description="Audio navigation at stops",
                               trl=7, language=language, registration_number="APP-2027-00007")
     site = Site(id=3, code="TR-001", name_en="Bus stop", name_ru="Остановка", sector="transport", owner_type="public",
-                owner_name="Mosgortrans", district="Presnensky", address_en="1 Street", address_ru="ул. 1",
-                need_en="n", need_ru="n", setting="outdoor", has_power=True, has_network=True, capacity=2,
-                available_from=START, daily_visitors=500, signatory_name="S", signatory_title="D")
+                owner_name="ГУП «Мосгортранс»", owner_name_en="Mosgortrans", district="Presnensky",
+                address_en="1 Street", address_ru="ул. 1", need_en="n", need_ru="n", setting="outdoor", has_power=True,
+                has_network=True, capacity=2, available_from=START, daily_visitors=500, signatory_name="С",
+                signatory_name_en="S", signatory_title="Д", signatory_title_en="D")
     methodology = Methodology(id=1, application_id=7, analysis_id=1, site_id=3, duration_weeks=12, start_date=START,
                               end_date=END, hypotheses=["Queues get shorter"], kpis=[QUEUE, USERS, SPEED],
                               checkpoints=[{"number": 1, "date": START.isoformat(), "kind": "baseline"}],
