@@ -376,3 +376,15 @@ class IdempotencyRecord(SQLModel, table=True):
     response: dict | None = Field(default=None, sa_type=JSON)
     # When the key was last reserved; its expiry and the purge of old keys count from it (indexed for the purge).
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class SignInFailure(SQLModel, table=True):
+    """A failed portal sign-in, counted against the e-mail and against the client's address (models/signin.py).
+    In the database, so that every API process counts the same failures; kept only for the throttle's window."""
+
+    __table_args__ = (Index("ix_signinfailure_kind_key_at", "kind", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # email | address
+    key: str = Field(max_length=254)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -4,13 +4,12 @@ throttle, who sees which application, the citizen form's validation, bad input a
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import func, select
 
-import api.portal.signin as signin
 from api.deps import get_gateway
 from api.main import create_app
 from models import users
@@ -18,7 +17,8 @@ from models.cli import main as pilotflow
 from models.db import session_scope
 from models.settings import local_today
 from models.permissions import Action, Principal, Role, Verdict, authorize
-from models.tables import Application, Feedback, Pilot, User
+from models.signin import SignInThrottle
+from models.tables import Application, Feedback, Pilot, SignInFailure, User
 from tests.api.test_api import RecordingGateway
 from tests.api.test_auth import add_user, new_application, new_pilot
 from tests.api.test_feedback import stored, token_of
@@ -29,8 +29,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def portal(database, monkeypatch):
-    monkeypatch.setattr(signin, "throttle", signin.SignInThrottle())
+def portal(database):
     app = create_app()
     pages = next(route.app for route in app.routes if getattr(route, "path", None) == "/portal")
     pages.dependency_overrides[get_gateway] = RecordingGateway
@@ -114,17 +113,31 @@ def test_sign_in_is_throttled_after_five_failures_for_the_e_mail(portal):
     assert sign_in(portal, "nobody@agency.example", "wrong password").status_code == 401  # another e-mail
 
 
-def test_the_throttle_forgets_failures_once_they_leave_the_window(monkeypatch):
-    clock = iter([0.0, 0.0, 10.0, 899.0, 901.0, 911.0])
-    monkeypatch.setattr(signin.time, "monotonic", lambda: next(clock))
-    throttle = signin.SignInThrottle(per_email=2, per_address=100, window_seconds=900)
-    throttle.failed("a@x.example", "10.0.0.1")  # at 0
-    assert throttle.retry_after("a@x.example", "10.0.0.1") == 0  # one failure, limit two
-    throttle.failed("a@x.example", "10.0.0.1")  # at 10
-    assert throttle.retry_after("a@x.example", "10.0.0.1") == 1  # at 899: the first leaves at 900
-    assert throttle.retry_after("a@x.example", "10.0.0.1") == 0  # at 901
-    assert throttle.retry_after("a@x.example", "10.0.0.1") == 0  # at 911: both gone, and their keys
-    assert throttle._failures == {}
+def test_the_throttle_forgets_failures_once_they_leave_the_window(database):
+    throttle = SignInThrottle(per_email=2, per_address=100, window=timedelta(seconds=900))
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    at = lambda seconds: start + timedelta(seconds=seconds)  # noqa: E731
+    with session_scope() as session:
+        throttle.failed(session, "a@x.example", "10.0.0.1", at(0))
+        assert throttle.retry_after(session, "a@x.example", "10.0.0.1", at(0)) == 0  # one failure, limit two
+        throttle.failed(session, "a@x.example", "10.0.0.1", at(10))
+        assert throttle.retry_after(session, "a@x.example", "10.0.0.1", at(899)) == 1  # the first leaves at 900
+        assert throttle.retry_after(session, "a@x.example", "10.0.0.1", at(901)) == 0
+        throttle.failed(session, "b@x.example", "10.0.0.2", at(911))  # and the two old rows are deleted
+        assert session.exec(select(func.count()).select_from(SignInFailure)).one() == 2
+
+
+def test_every_api_process_counts_the_same_failures(database):
+    """Two processes are two sessions on one database: failures seen by one throttle the other."""
+    throttle = SignInThrottle(per_email=5, per_address=30)
+    for _ in range(5):
+        with session_scope() as first_process:
+            throttle.failed(first_process, "c@x.example", "10.0.0.3")
+    with session_scope() as second_process:
+        assert 890 < throttle.retry_after(second_process, "c@x.example", "10.0.0.4") <= 900
+        throttle.succeeded(second_process, "c@x.example")  # the right password, once the wait is over
+    with session_scope() as first_process:
+        assert throttle.retry_after(first_process, "c@x.example", "10.0.0.3") == 0
 
 
 def test_an_unknown_e_mail_and_a_wrong_password_get_the_same_answer(portal):
