@@ -5,6 +5,7 @@ threads or flow runs at once. DejaVu Sans, which matplotlib ships, has Cyrillic 
 """
 
 import io
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,6 +24,7 @@ TARGET = "#2e7d32"
 BASELINE = "#9e9e9e"
 BARS = "#4f81bd"
 LIMIT = "#c62828"
+LABEL_WIDTH = 30  # characters per line of a horizontal bar's label
 
 
 def _png(figure: Figure) -> bytes:
@@ -94,8 +96,11 @@ def feedback_chart(weeks: Sequence[dict], min_respondents: int, labels: dict[str
 def bar_chart(title: str, rows: Sequence[tuple[str, int]], horizontal: bool = False) -> bytes:
     """Counts by category: vertical bars (e.g. by month) or horizontal ones for long labels."""
     names = [name for name, _ in rows]
-    longest = max((len(name) for name in names), default=0)
-    size = WIDE if not horizontal else (7.0, 0.3 * max(len(rows), 3) + 0.9)
+    if horizontal:  # long labels (site names) on up to three lines of LABEL_WIDTH characters, never cut off
+        names = [textwrap.fill(name, LABEL_WIDTH, max_lines=3, placeholder="…") for name in names]
+    longest = max((len(line) for name in names for line in name.split("\n")), default=0)
+    lines = max((name.count("\n") + 1 for name in names), default=1)
+    size = WIDE if not horizontal else (7.0, (0.15 + 0.15 * lines) * max(len(rows), 3) + 0.9)
     figure, axes = _figure(size, title, left=min(0.06 + 0.0125 * longest, 0.5) if horizontal else 0.08)
     counts = [count for _, count in rows]
     if horizontal:

@@ -10,8 +10,10 @@ from typing import get_args, get_origin
 import pytest
 from docx import Document
 from lxml import etree
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from pydantic import BaseModel
 
+from documents import charts
 from documents.contexts import (
     BandRow,
     ChartBlock,
@@ -464,3 +466,16 @@ def test_store_refuses_keys_outside_its_root(tmp_path):
             store.read(key, hashlib.sha256(b"secret").hexdigest())
     with pytest.raises(DocumentNotFound):
         store.read("ab/missing.docx", "0" * 64)
+
+
+def test_long_labels_of_a_horizontal_bar_chart_are_wrapped_not_cut(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(charts, "_png", lambda figure: drawn.append(figure) or b"")
+    names = [f"EE-00{n} Административное здание префектуры Юго-Западного административного округа"[:40 + 10 * n]
+             for n in range(4)]
+    charts.bar_chart("Площадки", [(name, 1) for name in names], horizontal=True)
+    [figure] = drawn
+    renderer = FigureCanvasAgg(figure).get_renderer()  # as savefig draws it
+    labels = figure.axes[0].get_yticklabels()
+    assert sorted(label.get_text().replace("\n", " ") for label in labels) == sorted(names)
+    assert all(label.get_window_extent(renderer).x0 >= 0 for label in labels)  # nothing beyond the left edge
