@@ -1,8 +1,10 @@
 """Every word the portal's pages say, in Russian (the default) and English.
 
 Templates read the words of the page's language as `t.key` and the names of codes (statuses, stages,
-parties...) with `label(kind, code)`; a code without a name shows as it is. Texts the domain writes
-(reasons of the analysis, deviations) are shown as the domain wrote them.
+parties...) with `label(kind, code)`; a code without a name shows as it is. The reasons the domain rules write
+in English (screening, the analysis's gates, criteria, sites and sector note) read in the page's language with
+`reason_text(reason)` (models/rules/reason_text.py); other texts the domain writes (deviations) are shown as
+the domain wrote them.
 """
 
 from documents.builders import CHECKPOINT_KINDS

@@ -26,6 +26,7 @@ from api.deps import SessionDep, SettingsDep
 from api.portal.i18n import DEFAULT_LANGUAGE, LABELS, LANGUAGES, TEXT
 from documents.builders import format_date, format_number
 from models.permissions import Principal
+from models.rules.reason_text import reason_in
 from models.settings import Settings, get_settings
 from models.tables import User
 from models.users import principal_of
@@ -134,6 +135,7 @@ def render(request: Request, template: str, context: dict | None = None, status_
         "lang": lang, "t": TEXT[lang], "base": request.scope.get("root_path", ""), "viewer": viewer,
         "label": lambda kind, code: LABELS[lang].get(kind, {}).get(code, code),
         "number": lambda value: format_number(value, lang), "day": lambda value: format_date(value, lang),
+        "reason_text": lambda reason: reason_in(lang, reason),
         "moment": lambda value: value.astimezone(ZoneInfo(get_settings().timezone)).strftime("%d.%m.%Y %H:%M"),
         "csrf_token": lambda: csrf_token(request),
         "switch_url": switch_language_url(request, TEXT[lang]["switch_lang"]),

@@ -12,10 +12,12 @@ from sqlmodel import func, select
 
 from api.deps import get_gateway
 from api.main import create_app
+from flows.analysis import analyse_technology, load_inputs, store_analysis
 from models import users
 from models.cli import main as pilotflow
 from models.db import session_scope
 from models.settings import local_today
+from models.stages import Actor
 from models.permissions import Action, Principal, Role, Verdict, authorize
 from models.signin import SignInThrottle
 from models.tables import Application, Feedback, Pilot, SignInFailure, User
@@ -188,6 +190,20 @@ def test_the_list_filter_agrees_with_authorize_for_every_role(database):
                 allowed = {key for key in (first, second) if authorize(
                     principal, action, users.application_resource(session, key)) is Verdict.ALLOWED}
                 assert listed == allowed, (principal.name, action)
+
+
+def test_the_analysis_reasons_read_in_the_page_language(portal):
+    application_id = new_application()
+    facts, language, sites = load_inputs.fn(application_id)
+    store_analysis.fn(application_id, analyse_technology.fn(facts, sites, language, local_today(), False),
+                      Actor.COORDINATOR)
+    person("staff", "h@agency.example")
+    sign_in(portal, "h@agency.example")
+    russian = portal.get(f"/portal/applications/{application_id}").text
+    assert "та же отрасль" in russian and "совпадения с потребностью площадки: «" in russian
+    assert "same sector" not in russian and "need matches" not in russian and "visitors a day" not in russian
+    english = portal.get(f"/portal/applications/{application_id}?lang=en").text
+    assert "same sector" in english and "need matches: &#39;" in english and "та же отрасль" not in english
 
 
 @pytest.mark.parametrize("path", [
