@@ -139,7 +139,7 @@ def up() -> None:
         server = start("prefect-server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
                                           "--port", str(PREFECT_PORT)])
         wait_for(f"http://127.0.0.1:{PREFECT_PORT}/api/health", "the Prefect server", server)
-        log("deployments: registering the five stages from prefect.yaml")
+        log("deployments: registering the five stages and their helper flows from prefect.yaml")
         run([str(BIN / "prefect"), "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite"], env)
         run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env)
         # Idempotent: created once, then found by name (and updated if scripts/automations.py changed).
