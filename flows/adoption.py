@@ -4,17 +4,13 @@ contract is generated, and the run is suspended again until the company, the sit
 A suspended run holds no process. When it is resumed (from the Prefect UI's form, or by the API:
 POST /applications/{id}/decision, POST /contracts/{id}/signatures), a worker runs the flow again from the
 top, so every step before a suspension first looks at what is stored and never does anything twice.
-
-pilot-signatures-check closes the one gap: the last signature arriving after the run looked at the
-signatures and before it suspended. The API then finds no suspended run to resume; an automation in
-prefect.yaml runs the check when the adoption run suspends, and it resumes the run if all three signed.
 """
 
 from datetime import date
 from itertools import count
 from typing import Literal
 
-from prefect import flow, get_client, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import INPUTS, NO_CACHE, RUN_ID
 from prefect.flow_runs import suspend_flow_run
@@ -25,7 +21,7 @@ from documents.builders import contract_context, refusal_context
 from documents.pdf import PdfUnavailable, convert_to_pdf
 from documents.registry import register_document
 from documents.render import render_docx
-from flows.common import acting, current_flow_run_id, flow_run_id_of, guard_stage
+from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
 from models.adoption import (
     DecisionOptions, InvalidDecision, activate_pilot, apply_decision, awaited_parties, check_decision, contract_of,
@@ -39,7 +35,6 @@ from models.settings import get_settings, local_today
 from models.stages import Actor, Stage, Status
 from models.tables import Application, Company, Contract, Methodology, Pilot, Site
 
-SIGNATURES_KEY_PREFIX = "signatures-"  # wait_for_signatures' suspension keys
 LABELS = {"contract": {"ru": "Договор", "en": "Contract"}, "refusal": {"ru": "Отказ", "en": "Refusal"}}
 
 
@@ -236,7 +231,7 @@ def wait_for_signatures(contract_id: int) -> None:
         if not missing:
             return
         print(f"contract {contract_id}: waiting for the signature of the {', '.join(missing)}")
-        suspend_flow_run(key=f"{SIGNATURES_KEY_PREFIX}{attempt}")
+        suspend_flow_run(key=f"signatures-{attempt}")
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -274,29 +269,3 @@ def pilot_adoption(application_id: int, actor: Actor = Actor.COORDINATOR,
     document_id = start_pilot(application_id, contract_id, who)
     print(f"application {application_id}: contract {contract_id} signed, pilot active")
     return document_id
-
-
-@flow(name="pilot-signatures-check", log_prints=True)
-def pilot_signatures_check(flow_run: str) -> str:
-    """Resume a pilot-adoption run (`prefect.flow-run.<id>`, as the automation names it) that suspended to
-    wait for signatures which are all there already; otherwise leave it. Returns what was done."""
-    run_id = flow_run_id_of(flow_run)
-    with get_client(sync_client=True) as client:
-        run = client.read_flow_run(run_id)
-        key = (run.state.state_details.pause_key or "") if run.state else ""
-        if not (run.state and run.state.is_paused() and key.startswith(SIGNATURES_KEY_PREFIX)):
-            outcome = f"left alone: flow run {run_id} is not waiting for signatures"
-        elif missing := parties_to_sign(contract_id_of(run.parameters["application_id"])):
-            outcome = f"left alone: flow run {run_id} waits for the signature of the {', '.join(missing)}"
-        else:
-            result = client.resume_flow_run(run_id)
-            outcome = (f"flow run {run_id} resumed: every party has signed" if result.status.value == "ACCEPT"
-                       else f"flow run {run_id} not resumed: the server answered {result.status.value}")
-    print(outcome)
-    return outcome
-
-
-@task(cache_policy=NO_CACHE)
-def contract_id_of(application_id: int) -> int:
-    with session_scope() as session:
-        return contract_of(session, pilot_of(session, application_id).id).id

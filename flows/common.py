@@ -1,7 +1,5 @@
 """What every stage flow shares: the stage guard, the flow run's id for the audit log, and who acts in it."""
 
-from uuid import UUID
-
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
@@ -9,16 +7,6 @@ from models import actors
 from models.db import session_scope
 from models.service import check_stage_start
 from models.stages import Actor, Stage
-
-
-FLOW_RUN_RESOURCE = "prefect.flow-run."
-
-
-def flow_run_id_of(resource_id: str) -> UUID:
-    """A flow run's id from the event resource an automation passes (`prefect.flow-run.<id>`)."""
-    if not resource_id.startswith(FLOW_RUN_RESOURCE):
-        raise ValueError(f"not a flow run resource: {resource_id!r}")
-    return UUID(resource_id.removeprefix(FLOW_RUN_RESOURCE))
 
 
 def current_flow_run_id() -> str | None:

@@ -16,9 +16,15 @@ from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 from prefect.states import Crashed
 
-from flows.common import FLOW_RUN_RESOURCE, flow_run_id_of
-
+FLOW_RUN_RESOURCE = "prefect.flow-run."
 HEARTBEAT_EVENT = "prefect.flow-run.heartbeat"
+
+
+def flow_run_id_of(resource_id: str) -> UUID:
+    """The run's id from the event resource the automation passes (`prefect.flow-run.<id>`)."""
+    if not resource_id.startswith(FLOW_RUN_RESOURCE):
+        raise ValueError(f"not a flow run resource: {resource_id!r}")
+    return UUID(resource_id.removeprefix(FLOW_RUN_RESOURCE))
 
 
 @task(retries=2, retry_delay_seconds=5)  # reads from the Prefect server

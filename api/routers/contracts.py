@@ -1,5 +1,7 @@
 """Tripartite contracts: list them for the staff, record the parties' signatures."""
 
+import asyncio
+import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
@@ -29,6 +31,8 @@ router = APIRouter(prefix="/contracts", tags=["contracts"])
 
 ContractStatus = Literal["draft", "sent", "partly_signed", "signed"]
 MAX_SCAN_BYTES = 10 * 1024 * 1024
+# How long the last signature waits for an adoption run that is still on its way to suspending itself.
+RESUME_PATIENCE_SECONDS = 15.0
 # Contracts waiting for signatures first: they are what the staff work on.
 AWAITING_FIRST = case((Contract.status.in_(("sent", "partly_signed")), 0), (Contract.status == "draft", 1), else_=2)
 
@@ -96,22 +100,23 @@ async def _read_scan(scan: UploadFile) -> bytes:
 
 
 async def _resume_adoption(session: Session, gateway: PrefectGateway, application_id: int) -> str:
-    """Resume the adoption run waiting for the signatures, and say what happens next."""
-    run_id = await suspended_adoption_run(session, gateway, application_id, "signatures-")
-    if run_id is not None:
-        try:
-            await gateway.resume(run_id)
-            return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
-        except NotSuspended:
-            pass  # resumed meanwhile, by pilot-signatures-check or in the Prefect UI
-    runs = await gateway.flow_runs(open_adoption_runs(session, application_id))
-    # A run that is not suspended either was resumed already, or looked at the signatures a moment before the
-    # last one came and is about to suspend: when it does, pilot-signatures-check resumes it (prefect.yaml).
-    if going := [run_id for run_id, run in runs.items() if run.state_type in ("SCHEDULED", "PENDING", "RUNNING")]:
-        return (f"the pilot-adoption run {going[0]} is under way: it starts the pilot (pilot-signatures-check "
-                "resumes it if it suspends first)")
-    return ("no pilot-adoption run is waiting for the signatures; resume the suspended run in the Prefect UI or "
-            "start the adoption stage, and it starts the pilot")
+    """Resume the adoption run waiting for the signatures. A run still running may be about to suspend
+    itself (it checked the signatures a moment before the last one arrived), so wait for it a little."""
+    deadline = time.monotonic() + RESUME_PATIENCE_SECONDS
+    while True:
+        run_id = await suspended_adoption_run(session, gateway, application_id, "signatures-")
+        if run_id is not None:
+            try:
+                await gateway.resume(run_id)
+                return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
+            except NotSuspended:
+                pass  # resumed by someone else meanwhile; look again
+        runs = await gateway.flow_runs(open_adoption_runs(session, application_id))
+        running = [run for run in runs.values() if run.state_type == "RUNNING"]
+        if not running or time.monotonic() > deadline:
+            return ("no pilot-adoption run is waiting for the signatures; resume the suspended run in the Prefect "
+                    "UI or start the adoption stage, and it starts the pilot")
+        await asyncio.sleep(0.5)
 
 
 @router.post("/{contract_id}/signatures", status_code=status.HTTP_201_CREATED, response_model=SignatureRecorded,

@@ -20,7 +20,7 @@ from documents.registry import document_store, register_document
 from documents.render import render_docx, template_sha256
 from models.analysis import draft_for_site
 from models.db import session_scope
-from models.schemas import AdoptionDecision, ApplicationCreate, FlowRunPublic
+from models.schemas import AdoptionDecision, ApplicationCreate
 from models.service import application_facts, record_stage_run, site_facts, submit_application
 from models.settings import local_today
 from models.stages import Stage, Status
@@ -200,25 +200,6 @@ def test_three_signatures_sign_the_contract_and_resume_the_run(client, gateway):
     assert client.get(f"/contracts/{contract_id}", headers=KEY).json()["awaiting"] == []
     with session_scope() as session:
         assert session.get(Application, application_id).status == Status.CONTRACTING  # until the run goes on
-
-
-@pytest.mark.parametrize("state", ["RUNNING", "SCHEDULED"])
-def test_the_last_signature_for_a_run_not_suspended_says_it_goes_on(client, gateway, monkeypatch, state):
-    """RUNNING: it looked at the signatures a moment before the last one came (pilot-signatures-check resumes
-    it when it suspends); SCHEDULED: someone resumed it already."""
-    _, contract_id, run_id = contract_for_signature()
-
-    async def not_suspended(flow_run_ids):
-        return {run_id: FlowRunPublic(id=run_id, state_type=state)} if run_id in flow_run_ids else {}
-
-    monkeypatch.setattr(gateway, "flow_runs", not_suspended)
-    for party in ("company", "site"):
-        sign(client, contract_id, party)
-    response = sign(client, contract_id, "agency")
-    assert response.status_code == 201 and response.json()["contract"]["status"] == "signed"
-    assert response.json()["activation"] == (f"the pilot-adoption run {run_id} is under way: it starts the pilot "
-                                             "(pilot-signatures-check resumes it if it suspends first)")
-    assert gateway.resumed == []
 
 
 def test_the_last_signature_is_kept_when_prefect_is_down(client, gateway):

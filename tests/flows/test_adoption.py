@@ -3,23 +3,18 @@ the API's decision resumes it, the contract appears, and the third signature res
 
 import os
 import re
-import time
 from datetime import timedelta
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 from prefect import get_client
-from prefect.client.schemas.filters import (
-    ArtifactFilter, ArtifactFilterFlowRunId, DeploymentFilter, DeploymentFilterId,
-)
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 from prefect.input.run_input import keyset_from_paused_state
 from sqlmodel import select
 
 from api.main import create_app
-import flows.adoption
 from documents.pdf import soffice_path
-from flows.adoption import pilot_signatures_check
 from flows.analysis import pilot_analysis
 from flows.application import pilot_application
 from models.db import session_scope
@@ -29,7 +24,6 @@ from models.stages import Status
 from models.tables import Application, AuditEvent, Contract, Document, Methodology, Pilot
 from tests.factories import application
 from tests.flows import adoption_driver as driver
-from tests.flows.test_monitoring import deploy
 from tests.unit.test_documents import document_text
 
 pytestmark = [pytest.mark.prefect, pytest.mark.parametrize("database", ["sqlite"], indirect=True)]
@@ -232,56 +226,3 @@ def test_the_contract_is_downloadable_as_pdf(api):
     assert response.content.startswith(b"%PDF-")
     assert "filename*=UTF-8''Contract%20PF-" in response.headers["content-disposition"]
     assert ".pdf" in response.headers["content-disposition"]
-
-
-def test_the_last_signature_before_the_run_suspends_is_not_lost(api, monkeypatch):
-    """The last signature lands after the run looked at the signatures and before it suspended: the API finds
-    no suspended run to resume. The automation from prefect.yaml starts pilot-signatures-check when the run
-    suspends, and the check resumes it."""
-    deploy("pilot-signatures-check")
-    with get_client(sync_client=True) as client:
-        check_deployment = client.read_deployment_by_name("pilot-signatures-check/pilot-signatures-check").id
-    application_id = analysed_application()
-    flow_run_id = driver.start(application_id)
-    looked = flows.adoption.parties_to_sign
-
-    def signed_just_after_the_look(contract_id: int) -> list[str]:
-        missing = looked(contract_id)
-        if missing:
-            driver.sign_all(application_id)  # the three signatures come in now, the run still running
-        return missing
-
-    monkeypatch.setattr(flows.adoption, "parties_to_sign", signed_just_after_the_look)
-    state = driver.resume(flow_run_id, {"decision": "approve", "coordinator": "H"})
-    assert state.state_details.pause_key == "signatures-1"  # suspended with every signature in
-    monkeypatch.undo()
-
-    check_run = poll_for_run(check_deployment, f"prefect.flow-run.{flow_run_id}")
-    assert driver.execute(str(check_run.id), flow=pilot_signatures_check).result() == \
-        f"flow run {flow_run_id} resumed: every party has signed"
-    assert driver.execute(flow_run_id).is_completed()  # the worker runs the resumed run: the pilot starts
-    assert status_of(application_id) == Status.PILOTING
-
-
-def test_the_signatures_check_leaves_a_run_that_still_waits(api):
-    application_id = analysed_application()
-    flow_run_id = driver.start(application_id)
-    assert pilot_signatures_check(f"prefect.flow-run.{flow_run_id}") == \
-        f"left alone: flow run {flow_run_id} is not waiting for signatures"  # it waits for the decision
-    driver.resume(flow_run_id, {"decision": "approve", "coordinator": "I"})
-    assert pilot_signatures_check(f"prefect.flow-run.{flow_run_id}") == (
-        f"left alone: flow run {flow_run_id} waits for the signature of the company, site, agency")
-    assert run_state(flow_run_id).state_details.pause_key == "signatures-1"
-
-
-def poll_for_run(deployment_id, flow_run_resource: str, timeout: float = 30):
-    """The run the automation creates on `deployment_id` for the given flow run."""
-    deadline = time.monotonic() + timeout
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
-            if mine := [run for run in runs if run.parameters.get("flow_run") == flow_run_resource]:
-                return mine[0]
-            time.sleep(0.5)
-    pytest.fail(f"the automation started no pilot-signatures-check run within {timeout:g} s")

@@ -10,8 +10,7 @@ import httpx
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.common import flow_run_id_of
-from flows.zombie_check import pilot_zombie_check
+from flows.zombie_check import flow_run_id_of, pilot_zombie_check
 
 pytestmark = pytest.mark.prefect
 WINDOW = 60
