@@ -114,9 +114,12 @@ def test_the_daily_monitoring_schedule_creates_runs(stack):
     deadline = time.monotonic() + 120
     scheduled = []
     while time.monotonic() < deadline and not scheduled:
-        response = httpx.post(f"{stack['prefect']}/flow_runs/filter", json={
-            "deployments": {"name": {"any_": ["pilot-monitoring"]}},
-            "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}})
+        try:
+            response = httpx.post(f"{stack['prefect']}/flow_runs/filter", timeout=30, json={
+                "deployments": {"name": {"any_": ["pilot-monitoring"]}},
+                "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}})
+        except httpx.TimeoutException:  # the embedded SQLite server stalls now and then; the deadline still holds
+            continue
         scheduled = [run for run in response.json() if run["auto_scheduled"]]
         time.sleep(2)
     assert scheduled, "no scheduled pilot-monitoring run was created"
