@@ -9,15 +9,22 @@ So this flow crashes only a run that is Running now and has sent no heartbeat wi
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 from uuid import UUID
 
 from prefect import flow, get_client, get_run_logger, task
 from prefect.client.schemas.objects import StateType
 from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 from prefect.states import Crashed
+from pydantic import Field
 
 FLOW_RUN_RESOURCE = "prefect.flow-run."
 HEARTBEAT_EVENT = "prefect.flow-run.heartbeat"
+HEARTBEAT_SECONDS = 30  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY for the workers (Prefect's minimum is 30)
+WINDOW_SECONDS = 90  # three heartbeats missed: the run's process is gone
+# Prefect refuses a shorter `within` for a proactive trigger; and a shorter window, typed into this flow's form in
+# the Prefect UI, would crash live runs between two of their heartbeats.
+MINIMUM_WINDOW_SECONDS = 10
 
 
 def flow_run_id_of(resource_id: str) -> UUID:
@@ -49,7 +56,8 @@ def mark_crashed(run_id: UUID, message: str) -> str:
 
 
 @flow(name="pilot-zombie-check")
-def pilot_zombie_check(flow_run: str, window_seconds: float, automation: str = "the zombie-run automation") -> str:
+def pilot_zombie_check(flow_run: str, window_seconds: Annotated[float, Field(ge=MINIMUM_WINDOW_SECONDS)] = WINDOW_SECONDS,
+                       automation: str = "the zombie-run automation") -> str:
     """Crash the flow run (`prefect.flow-run.<id>`, as the automation names it) if it is Running and sent no
     heartbeat in the last `window_seconds`; otherwise leave it alone. Returns what was done, for the run's page."""
     logger = get_run_logger()

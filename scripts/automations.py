@@ -31,11 +31,10 @@ from prefect.events.schemas.automations import AutomationCore, EventTrigger, Pos
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import get_current_settings
 
+from flows.zombie_check import HEARTBEAT_SECONDS, MINIMUM_WINDOW_SECONDS, WINDOW_SECONDS
+
 ZOMBIE_AUTOMATION = "pilotflow-crash-zombie-flow-runs"
 CHECK_DEPLOYMENT = "pilot-zombie-check/pilot-zombie-check"  # flows/zombie_check.py, in prefect.yaml
-HEARTBEAT_SECONDS = 30  # PREFECT_FLOWS_HEARTBEAT_FREQUENCY for the workers (Prefect's minimum is 30)
-WINDOW_SECONDS = 90  # three heartbeats missed: the run's process is gone
-MINIMUM_WINDOW_SECONDS = 10  # Prefect refuses a shorter `within` for a proactive trigger
 
 # Events after which a run's process is expected to stop sending heartbeats on purpose.
 _ENDS_HEARTBEATS = ("Completed", "Failed", "Cancelled", "Crashed", "Suspended", "Paused")

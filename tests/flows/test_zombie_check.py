@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from prefect.exceptions import ParameterTypeError
 from prefect.settings import PREFECT_API_URL
 
 from flows.zombie_check import flow_run_id_of, pilot_zombie_check
@@ -96,3 +97,10 @@ def test_only_a_flow_run_resource_is_accepted():
     assert flow_run_id_of(f"prefect.flow-run.{run_id}") == run_id
     with pytest.raises(ValueError, match="not a flow run resource"):
         flow_run_id_of(f"prefect.deployment.{run_id}")
+
+
+def test_a_window_shorter_than_prefects_minimum_is_refused_before_anything_is_read(prefect_api):
+    run_id = a_run(prefect_api, {"type": "RUNNING"})
+    with pytest.raises(ParameterTypeError, match="greater than or equal to 10"):
+        pilot_zombie_check(f"prefect.flow-run.{run_id}", 1)  # typed into the Prefect UI's form
+    assert state_of(prefect_api, run_id)[0] == "RUNNING"
