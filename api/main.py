@@ -12,13 +12,23 @@ from api.limits import RequestLimits
 from api.portal import create_portal
 from api.prefect_gateway import NotSuspended, PrefectUnavailable
 from api.routers import (
-    analysis, applications, conclusions, contracts, decisions, documents, feedback, flow_runs, health, pilots, stats,
+    analysis,
+    applications,
+    conclusions,
+    contracts,
+    decisions,
+    documents,
+    feedback,
+    flow_runs,
+    health,
+    pilots,
+    stats,
 )
 from documents.store import DocumentIntegrityError, DocumentNotFound
 from models.adoption import ContractConflict
+from models.errors import InvalidInput, NotFound
 from models.idempotency import IdempotencyConflict
 from models.permissions import Forbidden
-from models.service import InvalidInput, NotFound
 from models.stages import StageNotAllowed
 
 logger = logging.getLogger("pilotflow.api")

@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from models.analysis import analyse
 from models.catalog import load_sites
+from models.facts import site_facts
+from models.rules.analysis import analyse
 from models.rules.facts import ApplicationFacts, SiteFacts
 from models.rules.matching import site_index
 from models.rules.sectors import suggest_sectors
-from models.service import site_facts
 from models.tables import Site
 
 EVAL_PATH = Path(__file__).resolve().parents[1].parent / "shared/eval/applications.jsonl"

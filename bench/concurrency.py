@@ -111,8 +111,8 @@ def use_database(url: str, document_dir: str) -> None:
 
 
 def run(label: str, url: str, clients: int, rows: int, work: str) -> bool:
+    from admin.migrate import prepare_database
     from api.main import create_app
-    from models.migrate import prepare_database
     use_database(url, f"{work}/documents")
     prepare_database()
     pilot_id, token = feedback_pilot()

@@ -176,9 +176,9 @@ def main() -> int:
     env = {**os.environ, "PILOTFLOW_DATABASE_URL": url, "PILOTFLOW_DOCUMENT_DIR": f"{work}/documents",
            "PILOTFLOW_API_KEY": API_KEY, "PILOTFLOW_FEEDBACK_REPEAT_WINDOW_SECONDS": "600"}
     os.environ.update({k: env[k] for k in ("PILOTFLOW_DATABASE_URL", "PILOTFLOW_DOCUMENT_DIR", "PILOTFLOW_API_KEY")})
+    from admin.migrate import prepare_database
     from bench.concurrency import feedback_pilot
     from models.db import session_scope
-    from models.migrate import prepare_database
     from models.tables import Pilot
     prepare_database()
     pilot_id, token = feedback_pilot()

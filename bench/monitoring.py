@@ -31,16 +31,21 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from admin.migrate import upgrade_database
 from models.catalog import load_sectors
+from models.catalog_seed import seed_catalog
 from models.db import make_engine, session_scope
-from models.migrate import upgrade_database
 from models.monitoring import (
-    active_pilot_ids, end_of_day_utc, feedback_aggregates_query, latest_measurements_query, monitor_batch,
-    plans_query, previous_signals_query,
+    active_pilot_ids,
+    end_of_day_utc,
+    feedback_aggregates_query,
+    latest_measurements_query,
+    monitor_batch,
+    plans_query,
+    previous_signals_query,
 )
 from models.rules.methodology import checkpoint_calendar
 from models.rules.statistics import sus_score
-from models.service import seed_catalog
 
 WORK_DIR = Path("/tmp/pilotflow-bench")
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -90,7 +90,8 @@ def time_report(application_id: int, runs: int) -> None:
     from documents.registry import register_document
     from documents.render import render_docx
     from documents.reports import report_context
-    from flows.evaluation import evaluate, pilot_of
+    from flows.evaluation import evaluate
+    from models.adoption import pilot_of
     from models.db import session_scope
     from models.schemas import EvaluationInput
     from models.tables import Application, Company, Methodology, Site
@@ -217,7 +218,7 @@ def main() -> None:
     rng = random.Random(6)
     with tempfile.TemporaryDirectory(prefix="pilotflow-bench-") as directory:
         use_scratch_database(Path(directory))
-        from models.migrate import prepare_database
+        from admin.migrate import prepare_database
 
         prepare_database()
         print(f"a pilot with {args.checkpoints} checkpoints and {args.feedback:,} feedback rows; "

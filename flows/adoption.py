@@ -24,16 +24,25 @@ from documents.render import render_docx
 from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
 from models.adoption import (
-    DecisionOptions, InvalidDecision, activate_pilot, apply_decision, awaited_parties, check_decision, contract_of,
-    create_contract, decision_options, pilot_of, send_for_signature,
+    DecisionOptions,
+    InvalidDecision,
+    activate_pilot,
+    apply_decision,
+    awaited_parties,
+    check_decision,
+    contract_of,
+    create_contract,
+    decision_options,
+    pilot_of,
+    send_for_signature,
 )
-from models.db import session_scope
+from models.db import get_required, session_scope
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
 from models.schemas import ActorName, AdoptionDecision, DecidedBy, KpiTarget
-from models.service import get_or_404, record_stage_run
 from models.settings import get_settings, local_today
 from models.stages import Actor, Stage, Status
 from models.tables import Application, Company, Contract, Methodology, Pilot, Site
+from models.transitions import record_stage_run
 
 LABELS = {"contract": {"ru": "Договор", "en": "Contract"}, "refusal": {"ru": "Отказ", "en": "Refusal"}}
 
@@ -57,7 +66,7 @@ def remember_run(application_id: int, actor: str) -> Status:
     """Record this run for the application (also when started from the Prefect UI), so the API finds it
     when a decision or the last signature arrives. Returns the application's status."""
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         record_stage_run(session, application_id, Stage.ADOPTION, current_flow_run_id(), actor)
         return Status(application.status)
 
@@ -168,7 +177,7 @@ def record_decision(application_id: int, decision: AdoptionDecision, decided_by:
     `decided_by`; returns the status.
     A retry after the decision was stored finds the application moved on and returns its status."""
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         if application.status != Status.ANALYSED:
             return Status(application.status)
         letter = None
@@ -214,7 +223,7 @@ def generate_contract(application_id: int) -> int:
 @task(retries=2, retry_delay_seconds=2)
 def send_contract(contract_id: int) -> None:
     with session_scope() as session:
-        send_for_signature(get_or_404(session, Contract, contract_id))
+        send_for_signature(get_required(session, Contract, contract_id))
 
 
 @task(cache_policy=NO_CACHE)
@@ -239,7 +248,7 @@ def start_pilot(application_id: int, contract_id: int, actor: str = actors.LOCAL
     """Activate the signed contract's pilot (audited as done by whoever recorded the last signature, else
     `actor`); returns the contract's document id."""
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         contract = session.get(Contract, contract_id)
         activate_pilot(session, application, session.get(Pilot, contract.pilot_id), current_flow_run_id(), actor)
         return contract.document_id

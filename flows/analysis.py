@@ -4,23 +4,24 @@ from datetime import date
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from sqlmodel import select
 
 from flows.common import acting, current_flow_run_id, guard_stage
-from models.analysis import AnalysisResult, analyse
-from models.db import session_scope
+from models.analysis import analysis_outcome
+from models.analysis import store_analysis as store_result
+from models.db import get_required, session_scope
+from models.facts import application_facts, catalog_facts
+from models.rules.analysis import AnalysisResult, analyse
 from models.rules.facts import ApplicationFacts, SiteFacts
 from models.schemas import ActorName
-from models.service import application_facts, catalog_facts, get_or_404, transition
 from models.settings import local_today
-from models.stages import Actor, Stage, Status
-from models.tables import Analysis, Application, Methodology
+from models.stages import Actor, Stage
+from models.tables import Application
 
 
 @task
 def load_inputs(application_id: int) -> tuple[ApplicationFacts, str, list[SiteFacts]]:
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         return application_facts(application), application.language, catalog_facts(session)
 
 
@@ -30,34 +31,11 @@ def analyse_technology(facts: ApplicationFacts, sites: list[SiteFacts], language
     return analyse(facts, sites, today, language, override_trl_gate)
 
 
-def _outcome(result: AnalysisResult) -> str:
-    """One line for the audit log and the run's log."""
-    if result.methodology is not None:
-        where = f"draft methodology at {result.site.code}"
-    elif result.site is None:
-        where = "no site can take the pilot now"
-    else:
-        where = "no draft methodology"
-    return f"score {result.score.total:g}; {result.score.verdict}; {where}"
-
-
 @task(retries=2, retry_delay_seconds=2)
 def store_analysis(application_id: int, result: AnalysisResult, actor: str) -> int:
-    run_id = current_flow_run_id()
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
-        analysis = Analysis(application_id=application_id, flow_run_id=run_id, **result.analysis_fields())
-        session.add(analysis)
-        session.flush()
-        drafts = select(Methodology).where(Methodology.application_id == application_id,
-                                           Methodology.status == "draft")
-        for old_draft in session.exec(drafts):  # a new analysis supersedes the old draft
-            old_draft.status = "superseded"
-        draft = result.methodology_fields()
-        if draft is not None:
-            session.add(Methodology(application_id=application_id, analysis_id=analysis.id, **draft))
-        transition(session, application, Stage.ANALYSIS, Status.ANALYSED, actor, run_id, _outcome(result))
-        return analysis.id
+        application = get_required(session, Application, application_id)
+        return store_result(session, application, result, actor, current_flow_run_id()).id
 
 
 def _cell(text: str) -> str:
@@ -115,5 +93,5 @@ def pilot_analysis(application_id: int, actor: Actor = Actor.COORDINATOR, overri
     result = analyse_technology(facts, sites, language, local_today(), override_trl_gate)
     analysis_id = store_analysis(application_id, result, who)
     publish_artifacts(application_id, result)
-    print(f"application {application_id}: {_outcome(result)}; {len(result.candidates)} candidate sites")
+    print(f"application {application_id}: {analysis_outcome(result)}; {len(result.candidates)} candidate sites")
     return analysis_id

@@ -1,22 +1,16 @@
 """Stage 1, pilot-application: register the application, screen eligibility, catch duplicates."""
 
 from prefect import flow, task
-from sqlmodel import select
 
 from flows.common import current_flow_run_id, guard_stage, run_origin
 from models import actors
-from models.db import session_scope
+from models.application import earlier_open_applications, register_screening, submit_application
+from models.db import get_required, session_scope
+from models.facts import application_facts
+from models.rules.application import Screening, find_duplicate, screen
 from models.rules.facts import ApplicationFacts
-from models.rules.screening import Screening, find_duplicate, screen
 from models.schemas import ActorName, ApplicationCreate
-from models.service import (
-    application_facts,
-    get_or_404,
-    next_registration_number,
-    submit_application,
-    transition,
-)
-from models.stages import CLOSED_STATUSES, Actor, Stage, Status
+from models.stages import Actor, Stage, Status
 from models.tables import Application, Company
 
 
@@ -29,7 +23,7 @@ def store_submission(submission: ApplicationCreate, actor: str) -> int:
 @task
 def load_application(application_id: int) -> tuple[ApplicationFacts, str]:
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         company = session.get(Company, application.company_id)
         return application_facts(application), company.registration_number
 
@@ -42,31 +36,15 @@ def screen_eligibility(facts: ApplicationFacts) -> Screening:
 @task
 def detect_duplicate(application_id: int, facts: ApplicationFacts, key: str) -> int | None:
     with session_scope() as session:
-        rows = session.exec(
-            select(Application, Company.registration_number)
-            .join(Company, Company.id == Application.company_id)
-            .where(Application.id < application_id)
-            .where(Application.status.not_in([*CLOSED_STATUSES, Status.SUBMITTED]))
-        ).all()
-        earlier = [(a.id, reg, application_facts(a)) for a, reg in rows]
+        earlier = earlier_open_applications(session, application_id)
     return find_duplicate(facts, key, earlier)
 
 
 @task(retries=2, retry_delay_seconds=2)
 def register(application_id: int, screening: Screening, duplicate_of: int | None, actor: str) -> Status:
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
-        application.screening = screening.as_dict()
-        if duplicate_of is not None:
-            application.duplicate_of_id = duplicate_of
-            status, detail = Status.DUPLICATE, f"repeats application {duplicate_of}"
-        elif not screening.eligible:
-            status, detail = Status.INELIGIBLE, "; ".join(screening.reasons)
-        else:
-            application.registration_number = next_registration_number(session, application)
-            status, detail = Status.REGISTERED, f"registered as {application.registration_number}"
-        transition(session, application, Stage.APPLICATION, status, actor, current_flow_run_id(), detail)
-        return status
+        application = get_required(session, Application, application_id)
+        return register_screening(session, application, screening, duplicate_of, actor, current_flow_run_id())
 
 
 @flow(name="pilot-application", log_prints=True)

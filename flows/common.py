@@ -5,8 +5,8 @@ from prefect.runtime import flow_run
 
 from models import actors
 from models.db import session_scope
-from models.service import check_stage_start
 from models.stages import Actor, Stage
+from models.transitions import check_stage_start
 
 
 def current_flow_run_id() -> str | None:

@@ -6,14 +6,12 @@ A suspended run holds no process; on resume Prefect runs the flow again from the
 before the suspend only reads, or writes what is already there (the stage run record, the artifact).
 """
 
-from collections import defaultdict
 from datetime import date
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from sqlmodel import select
 
 from documents.registry import register_document
 from documents.render import render_docx
@@ -21,64 +19,15 @@ from documents.reports import RECOMMENDATIONS, report_context
 from flows.adoption import pdf_rendition
 from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
-from models.catalog import sector_by_slug
-from models.db import session_scope
-from models.rules.evaluation import PilotFacts, Response, evaluate_pilot
-from models.rules.methodology import MIN_SATISFIED_SHARE
+from models.adoption import pilot_of
+from models.db import get_required, session_scope
+from models.evaluation import load_facts, record_completion
+from models.rules.evaluation import evaluate_pilot
 from models.schemas import ActorName, DecidedBy, EvaluationInput
-from models.service import get_or_404, record_stage_run, transition
-from models.settings import local_date, local_today
-from models.stages import Actor, Stage, Status
-from models.tables import (
-    Analysis, Application, Checkpoint, Company, Feedback, Measurement, Methodology, MidpointReview, Pilot, Site,
-)
-
-
-def pilot_of(session, application_id: int) -> Pilot:
-    pilot = session.exec(select(Pilot).where(Pilot.application_id == application_id)).first()
-    if pilot is None:
-        raise LookupError(f"application {application_id} has no pilot")
-    return pilot
-
-
-def load_facts(session, application_id: int, as_of: date, critical_incident: str = "") -> tuple[PilotFacts, list[Response]]:
-    """What the methodology planned and what the pilot measured, heard and decided, as the evaluation needs it."""
-    pilot = pilot_of(session, application_id)
-    methodology = session.get(Methodology, pilot.methodology_id)
-    measurements: dict[str, list[tuple[date, float]]] = defaultdict(list)
-    for code, day, value in session.exec(
-            select(Measurement.kpi_code, Measurement.measured_at, Measurement.value)
-            .where(Measurement.pilot_id == pilot.id).order_by(Measurement.measured_at, Measurement.id)):
-        measurements[code].append((day, value))
-    checkpoints = [
-        {"as_of": c.as_of.isoformat(), "kind": c.kind, "severity": c.severity, "deviations": c.deviations,
-         "kpi_results": c.kpi_results}
-        for c in session.exec(select(Checkpoint).where(Checkpoint.pilot_id == pilot.id).order_by(Checkpoint.as_of))
-    ]
-    responses = [
-        Response(rating=rating, day=local_date(created_at), nps=nps, sus=sus, age_band=age_band,
-                 has_disability=has_disability, comment=comment)
-        for rating, created_at, nps, sus, age_band, has_disability, comment in session.exec(
-            select(Feedback.rating, Feedback.created_at, Feedback.nps, Feedback.sus, Feedback.age_band,
-                   Feedback.has_disability, Feedback.comment)
-            .where(Feedback.pilot_id == pilot.id).order_by(Feedback.created_at, Feedback.id))
-    ]
-    analysis = session.get(Analysis, methodology.analysis_id)
-    library = {k.code: k.model_dump() for k in sector_by_slug()[analysis.sector].kpis} if analysis else {}
-    # Structured, not the audit log's English sentence: the report words the decision in its own language.
-    decisions = [{"date": local_date(r.decided_at).isoformat(), "decision": r.decision, "coordinator": r.coordinator,
-                  "comment": r.comment or ""}
-                 for r in session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot.id,
-                                                                    MidpointReview.status == "decided"))]
-    facts = PilotFacts(
-        kpis=methodology.kpis, measurements=dict(measurements), start=pilot.start_date, end=pilot.end_date,
-        planned_start=methodology.start_date, planned_end=methodology.end_date, as_of=as_of,
-        planned_checkpoints=methodology.checkpoints, checkpoints=checkpoints,
-        min_respondents=methodology.feedback_plan["min_respondents"], min_satisfied_share=MIN_SATISFIED_SHARE,
-        population=methodology.feedback_plan.get("population"), library_kpis=library, decisions=decisions,
-        critical_incident=critical_incident,
-    )
-    return facts, responses
+from models.settings import local_today
+from models.stages import Actor, Stage
+from models.tables import Application, Company, Methodology, Site
+from models.transitions import record_stage_run
 
 
 @task
@@ -150,7 +99,7 @@ def wait_for_conclusions(description: str, coordinator: str) -> tuple[Evaluation
 @task(retries=2, retry_delay_seconds=2)
 def generate_report(application_id: int, evaluation: dict, conclusions: EvaluationInput, report_date: date) -> int:
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         pilot = pilot_of(session, application_id)
         context = report_context(
             application, session.get(Company, pilot.company_id), session.get(Site, pilot.site_id), pilot,
@@ -168,13 +117,8 @@ def generate_report(application_id: int, evaluation: dict, conclusions: Evaluati
 @task(retries=2, retry_delay_seconds=2)
 def complete_pilot(application_id: int, evaluation: dict, actor: str) -> None:
     with session_scope() as session:
-        application = get_or_404(session, Application, application_id)
-        pilot = pilot_of(session, application_id)
-        pilot.status = "completed"
-        pilot.recommendation = evaluation["recommendation"]
-        session.add(pilot)
-        transition(session, application, Stage.EVALUATION, Status.EVALUATED, actor, current_flow_run_id(),
-                   f"recommendation: {evaluation['recommendation']} ({evaluation['reason']})")
+        application = get_required(session, Application, application_id)
+        record_completion(session, application, evaluation, actor, current_flow_run_id())
 
 
 @flow(name="pilot-evaluation", log_prints=True)

@@ -15,14 +15,14 @@ from sqlmodel import select
 
 from flows.common import acting, current_flow_run_id
 from models import actors
-from models.db import session_scope
+from models.db import get_required, session_scope
 from models.monitoring import PilotEvent, active_pilot_ids, monitor_batch, review_expired, worst_first
 from models.rules.monitoring import SEVERITY_ORDER, midpoint_review_description
 from models.schemas import ActorName, DecidedBy, MidpointDecision
-from models.service import get_or_404, transition
 from models.settings import get_settings, local_today
-from models.stages import Actor, Stage, Status, StageNotAllowed, check_can_start
+from models.stages import Actor, Stage, StageNotAllowed, Status, check_can_start
 from models.tables import Application, Checkpoint, Methodology, MidpointReview, Pilot, utcnow
+from models.transitions import transition
 
 ARTIFACT_ROWS = 1000  # the table artifact lists the worst pilots; the counts cover them all
 
@@ -33,7 +33,7 @@ def select_pilots(pilot_id: int | None, actor: Actor) -> list[int]:
         if pilot_id is None:
             check_can_start(Stage.MONITORING, Status.PILOTING, actor)
             return active_pilot_ids(session)
-        pilot = get_or_404(session, Pilot, pilot_id)
+        pilot = get_required(session, Pilot, pilot_id)
         application = session.get(Application, pilot.application_id)
         check_can_start(Stage.MONITORING, application.status, actor)
         if pilot.status != "active":
@@ -108,7 +108,7 @@ def claim_midpoint_review(pilot_id: int) -> dict | None:
     run_id = current_flow_run_id()
     try:
         with session_scope() as session:
-            pilot = get_or_404(session, Pilot, pilot_id)
+            pilot = get_required(session, Pilot, pilot_id)
             if pilot.status != "active":
                 return None
             review = session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).first()

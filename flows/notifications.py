@@ -9,9 +9,8 @@ from prefect import flow, task
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from models.db import session_scope
+from models.db import get_required, session_scope
 from models.rules.monitoring import notification_message
-from models.service import get_or_404
 from models.settings import Settings, get_settings
 from models.tables import Application, Checkpoint, Methodology, Notification, Pilot
 
@@ -21,7 +20,7 @@ def record_notification(pilot_id: int, event: str, severity: str, as_of: date) -
     """Write the coordinator's notification; None when this pilot, event and day already have one."""
     try:
         with session_scope() as session:
-            pilot = get_or_404(session, Pilot, pilot_id)
+            pilot = get_required(session, Pilot, pilot_id)
             known = session.exec(select(Notification.id).where(
                 Notification.pilot_id == pilot_id, Notification.event == event, Notification.as_of == as_of)).first()
             if known is not None:

@@ -7,18 +7,20 @@ given over the API obey the same checks.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from models.analysis import draft_for_site
+from models.analysis import latest_draft
+from models.db import get_required
+from models.errors import InvalidInput, NotFound
+from models.facts import application_facts, site_facts
 from models.rules.adoption import PARTIES, adjusted_kpis, check_duration, contract_status
+from models.rules.analysis import draft_for_site
 from models.schemas import AdoptionDecision, SignatureCreate
-from models.service import (
-    InvalidInput, application_facts, get_or_404, latest_draft, next_contract_number, site_facts, transition,
-)
 from models.settings import local_date, local_today
 from models.stages import Stage, Status
 from models.tables import Analysis, Application, Contract, Methodology, Pilot, Signature, Site, utcnow
+from models.transitions import transition
 
 # Fields of the draft that a re-draft (another site, start, duration or targets) replaces.
 DRAFT_FIELDS = ("duration_weeks", "start_date", "end_date", "hypotheses", "kpis", "checkpoints", "feedback_plan",
@@ -140,8 +142,19 @@ def apply_decision(session: Session, application: Application, decision: Adoptio
     return pilot
 
 
-def pilot_of(session: Session, application_id: int) -> Pilot | None:
-    return session.exec(select(Pilot).where(Pilot.application_id == application_id)).first()
+def next_contract_number(session: Session, day: date) -> str:
+    """A readable sequence per year: PF-2026-0001, PF-2026-0002, ..."""
+    prefix = f"PF-{day.year}-"
+    count = session.exec(select(func.count()).select_from(Pilot).where(Pilot.contract_number.startswith(prefix))).one()
+    return f"{prefix}{count + 1:04d}"
+
+
+def pilot_of(session: Session, application_id: int) -> Pilot:
+    """The application's pilot (created on approval); NotFound before there is one."""
+    pilot = session.exec(select(Pilot).where(Pilot.application_id == application_id)).first()
+    if pilot is None:
+        raise NotFound("pilot of application", application_id)
+    return pilot
 
 
 def contract_of(session: Session, pilot_id: int) -> Contract | None:
@@ -159,7 +172,7 @@ def lock_contract(session: Session, contract_id: int) -> Contract:
     """The contract, its row locked first thing in the transaction: concurrent signatures of one contract
     then apply one after the other, and the last one sees the other two (SQLite takes its write lock)."""
     session.execute(update(Contract).where(Contract.id == contract_id).values(id=Contract.id))
-    return get_or_404(session, Contract, contract_id)
+    return get_required(session, Contract, contract_id)
 
 
 def send_for_signature(contract: Contract) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from models.schemas import SECTOR_SLUGS
+from models.rules.facts import SECTOR_SLUGS
 
 DATA_DIR = Path(__file__).parent / "data"
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from models.errors import NotFound
 from models.settings import get_settings
 
 
@@ -56,3 +57,11 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def get_required(session: Session, model: type, key: object):
+    """The row of `model` with this primary key; NotFound when there is none."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(model.__name__.lower(), key)
+    return row

@@ -6,8 +6,8 @@ from collections.abc import Collection
 
 from pydantic import ValidationError
 
+from models.errors import InvalidInput
 from models.schemas import MeasurementCreate
-from models.service import InvalidInput
 from models.settings import local_today
 
 REQUIRED_COLUMNS = ("kpi", "value", "measured_at")

@@ -11,16 +11,62 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, case, delete, func, insert, select
+from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, select
 from sqlmodel import Session, col
 
+from models.errors import InvalidInput
 from models.rules.monitoring import (
-    FEEDBACK_FREQUENCY_DAYS, MIDPOINT_DUE, SEVERITY_ORDER, FeedbackSoFar, MeasuredValue, PilotPlan,
-    evaluate_checkpoint, midpoint_date, new_signals,
+    FEEDBACK_FREQUENCY_DAYS,
+    MIDPOINT_DUE,
+    SEVERITY_ORDER,
+    FeedbackSoFar,
+    MeasuredValue,
+    PilotPlan,
+    evaluate_checkpoint,
+    midpoint_date,
+    new_signals,
 )
-from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING
+from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING, sus_score
+from models.schemas import FeedbackCreate, MeasurementCreate
 from models.settings import get_settings, local_date
 from models.tables import Checkpoint, Feedback, Measurement, Methodology, MidpointReview, Pilot, utcnow
+
+
+def add_measurement(session: Session, pilot: Pilot, data: MeasurementCreate) -> Measurement:
+    kpis = [k["code"] for k in session.get(Methodology, pilot.methodology_id).kpis]
+    if data.kpi_code not in kpis:
+        raise InvalidInput(f"kpi_code '{data.kpi_code}' is not a KPI of this pilot's methodology: {kpis}")
+    row = Measurement(pilot_id=pilot.id, **data.model_dump())
+    session.add(row)
+    return row
+
+
+class RepeatedFeedback(Exception):
+    """The same client answered for this pilot moments ago (the API answers 429)."""
+
+
+# The pilots a client (its hash) answered for since a moment: built once, not per answer. Looked up by the
+# hash alone, whose index finds a handful of rows; with the pilot in the query, SQLite (no statistics) took
+# the (pilot_id, created_at) index instead and read every answer of the pilot within the window.
+_RECENT_ANSWERS_OF_CLIENT = select(Feedback.pilot_id).where(Feedback.client_hash == bindparam("client_hash"),
+                                                            Feedback.created_at >= bindparam("since"))
+
+
+def add_feedback(session: Session, pilot: Pilot | int, data: FeedbackCreate, client_hash: str | None = None,
+                 repeat_window: timedelta | None = None) -> Feedback:
+    """Store an answer (for the pilot, or the pilot of that id) with its SUS score; with `client_hash` and
+    `repeat_window`, refuse a repeat from the same client within the window (RepeatedFeedback)."""
+    pilot_id = pilot if isinstance(pilot, int) else pilot.id
+    if client_hash and repeat_window:
+        session.flush()  # as an ORM query would (autoflush); nothing to do, and no I/O, when nothing is pending
+        if pilot_id in session.connection().execute(_RECENT_ANSWERS_OF_CLIENT, {
+                "client_hash": client_hash, "since": utcnow() - repeat_window}).scalars().all():
+            raise RepeatedFeedback(f"an answer from this device was received less than "
+                                   f"{repeat_window.total_seconds() / 60:g} minutes ago")
+    row = Feedback(pilot_id=pilot_id, **data.model_dump(), client_hash=client_hash,
+                   sus_score=sus_score(data.sus) if data.sus else None)
+    session.add(row)
+    return row
 
 
 @dataclass(frozen=True)

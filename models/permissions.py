@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from models.actors import user_actor
-from models.service import NotFound
+from models.errors import NotFound
 
 
 class Role(StrEnum):

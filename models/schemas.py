@@ -2,21 +2,16 @@
 
 import math
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from models import actors
+from models.rules.facts import SectorSlug
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
 from models.settings import local_today
 from models.stages import Stage, Status
 
-SectorSlug = Literal[
-    "retail-services", "energy-efficiency", "it-communications", "healthcare", "environment",
-    "security", "transport", "education", "urban-economy", "culture-sport-tourism",
-    "social-services",
-]
-SECTOR_SLUGS: tuple[str, ...] = get_args(SectorSlug)
 Language = Literal["ru", "en"]
 
 

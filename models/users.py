@@ -19,10 +19,22 @@ from functools import cache
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, select
 
+from models.application import company_key
+from models.db import get_required
+from models.errors import InvalidInput, NotFound
 from models.permissions import PERMISSIONS, Action, Principal, Reach, Resource, Role
-from models.service import InvalidInput, NotFound, company_key, get_or_404
 from models.tables import (
-    ApiToken, Application, Company, Contract, Document, Pilot, PilotAssignment, Site, StageRun, User, utcnow,
+    ApiToken,
+    Application,
+    Company,
+    Contract,
+    Document,
+    Pilot,
+    PilotAssignment,
+    Site,
+    StageRun,
+    User,
+    utcnow,
 )
 
 TOKEN_PREFIX = "pf_"  # tells a pilotflow token apart in a config file or a leaked log
@@ -98,7 +110,7 @@ def assign(session: Session, email: str, application_id: int) -> PilotAssignment
     user = find_user(session, email)
     if user.role != Role.COORDINATOR:
         raise InvalidInput(f"{user.email} is {user.role.replace('_', ' ')}; only coordinators are assigned to pilots")
-    get_or_404(session, Application, application_id)
+    get_required(session, Application, application_id)
     assignment = session.exec(select(PilotAssignment).where(
         PilotAssignment.application_id == application_id, PilotAssignment.user_id == user.id)).first()
     if assignment is None:
@@ -184,20 +196,20 @@ def _resource(session: Session, kind: str, key: int, application_id: int) -> Res
 
 
 def application_resource(session: Session, application_id: int) -> Resource:
-    get_or_404(session, Application, application_id)
+    get_required(session, Application, application_id)
     return _resource(session, "application", application_id, application_id)
 
 
 def pilot_resource(session: Session, pilot_id: int) -> Resource:
-    return _resource(session, "pilot", pilot_id, get_or_404(session, Pilot, pilot_id).application_id)
+    return _resource(session, "pilot", pilot_id, get_required(session, Pilot, pilot_id).application_id)
 
 
 def document_resource(session: Session, document_id: int) -> Resource:
-    return _resource(session, "document", document_id, get_or_404(session, Document, document_id).application_id)
+    return _resource(session, "document", document_id, get_required(session, Document, document_id).application_id)
 
 
 def contract_resource(session: Session, contract_id: int) -> Resource:
-    return _resource(session, "contract", contract_id, get_or_404(session, Contract, contract_id).application_id)
+    return _resource(session, "contract", contract_id, get_required(session, Contract, contract_id).application_id)
 
 
 def flow_run_resource(session: Session, flow_run_id: object) -> Resource | None:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from models.catalog import SECTOR_SLUGS, SiteSeed
+from models.catalog import SiteSeed
+from models.rules.facts import SECTOR_SLUGS
 
 SEED = 631  # Moscow Government Decree No. 631-PP that put the program on full scale
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "data" / "sites.json"

@@ -94,7 +94,7 @@ def run(args: list[str], env: dict[str, str]) -> str:
 
 
 def prepare_database(env: dict[str, str]) -> None:
-    run([str(BIN / "python"), "-m", "models.migrate"], env)
+    run([str(BIN / "python"), "-m", "admin.migrate"], env)
 
 
 def up() -> None:

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
+from admin.migrate import prepare_database
 from models import db, settings
-from models.migrate import prepare_database
 
 POSTGRES_ADMIN_URL = os.environ.get("PILOTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CATALOG_TABLES = {"sector", "site"}

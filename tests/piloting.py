@@ -5,14 +5,14 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from models.analysis import draft_for_site
+from models.application import next_registration_number, submit_application
+from models.facts import application_facts, site_facts
+from models.monitoring import add_feedback, add_measurement
+from models.rules.analysis import draft_for_site
 from models.schemas import ApplicationCreate, FeedbackCreate, MeasurementCreate
-from models.service import (
-    add_feedback, add_measurement, application_facts, next_registration_number, site_facts, submit_application,
-    transition,
-)
 from models.stages import Stage, Status
 from models.tables import Analysis, Methodology, Pilot, Site, utcnow
+from models.transitions import transition
 from tests.factories import application
 
 

@@ -21,8 +21,8 @@ from api.portal import applications, citizen, contracts, dashboard, signin
 from api.portal.i18n import TEXT
 from api.portal.web import CsrfFailed, SignInRequired, language, render, session_secret
 from documents.store import DocumentIntegrityError, DocumentNotFound
+from models.errors import InvalidInput, NotFound
 from models.permissions import Forbidden
-from models.service import InvalidInput, NotFound
 from models.settings import get_settings
 
 logger = logging.getLogger("pilotflow.portal")

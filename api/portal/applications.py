@@ -23,14 +23,14 @@ from api.routers.contracts import contract_public
 from api.routers.documents import document_response
 from documents.charts import kpi_chart
 from documents.poster import feedback_qr_png
-from documents.reports import SEVERITIES, TEXT as REPORT_TEXT
+from documents.reports import SEVERITIES
+from documents.reports import TEXT as REPORT_TEXT
+from models.db import get_required
+from models.errors import InvalidInput
 from models.permissions import Action, enforce
-from models.service import InvalidInput, get_or_404
 from models.stages import Stage, Status
 from models.stats import application_sector
-from models.tables import (
-    Application, Company, Contract, Document, Measurement, Methodology, Pilot, Sector, Site,
-)
+from models.tables import Application, Company, Contract, Document, Measurement, Methodology, Pilot, Sector, Site
 from models.users import application_resource, document_resource, pilot_resource, visible_applications
 
 router = APIRouter()
@@ -155,7 +155,7 @@ async def application_page(application_id: int, request: Request, session: Sessi
 def pilot_page(pilot_id: int, request: Request, session: SessionDep, viewer: ViewerDep) -> RedirectResponse:
     """A pilot is shown on its application's page."""
     enforce(viewer.principal, Action.READ, pilot_resource(session, pilot_id))
-    application_id = get_or_404(session, Pilot, pilot_id).application_id
+    application_id = get_required(session, Pilot, pilot_id).application_id
     return RedirectResponse(f"{request.scope['root_path']}/applications/{application_id}#pilot",
                             status.HTTP_303_SEE_OTHER)
 
@@ -164,4 +164,4 @@ def pilot_page(pilot_id: int, request: Request, session: SessionDep, viewer: Vie
 def download(document_id: int, session: SessionDep, viewer: ViewerDep,
              format: Literal["docx", "pdf"] = "docx") -> Response:
     enforce(viewer.principal, Action.DOWNLOAD, document_resource(session, document_id))
-    return document_response(get_or_404(session, Document, document_id), format)
+    return document_response(get_required(session, Document, document_id), format)

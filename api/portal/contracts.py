@@ -8,7 +8,7 @@ from api.deps import SessionDep, SettingsDep
 from api.portal.i18n import LABELS
 from api.portal.web import ViewerDep, language, render
 from api.routers.contracts import ContractStatus, contract_public, visible_contracts
-from models.service import InvalidInput
+from models.errors import InvalidInput
 from models.tables import Contract
 
 router = APIRouter()

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep
-from models.analysis import analyse
+from models.facts import application_facts, catalog_facts
 from models.permissions import Action, enforce
+from models.rules.analysis import analyse
 from models.schemas import AnalysisPreview, ApplicationCreate
-from models.service import application_facts, catalog_facts
 from models.settings import local_today
 from models.tables import Application
 

@@ -17,17 +17,36 @@ from api.prefect_gateway import PrefectGateway, PrefectUnavailable
 from api.routers.documents import document_public
 from api.routers.feedback import feedback_url_for_token
 from models import actors
+from models.application import submit_application
+from models.errors import NotFound
 from models.permissions import Action, Principal, Resource, Verdict, authorize, enforce
 from models.schemas import (
-    AnalysisPublic, ApplicationAccepted, ApplicationCreate, ApplicationPublic, CheckpointPublic, CompanyPublic,
-    MethodologyPublic, PilotPublic, StageRunAccepted, StageRunPublic, StageRunRequest,
+    AnalysisPublic,
+    ApplicationAccepted,
+    ApplicationCreate,
+    ApplicationPublic,
+    CheckpointPublic,
+    CompanyPublic,
+    MethodologyPublic,
+    PilotPublic,
+    StageRunAccepted,
+    StageRunPublic,
+    StageRunRequest,
 )
-from models.service import NotFound, check_stage_start, record_stage_run, submit_application
 from models.settings import Settings
 from models.stages import STAGE_BY_SLUG, STAGES, Actor, Stage, StageNotAllowed, check_can_start
 from models.tables import (
-    Analysis, Application, Checkpoint, Company, Document, Methodology, Pilot, PilotAssignment, StageRun,
+    Analysis,
+    Application,
+    Checkpoint,
+    Company,
+    Document,
+    Methodology,
+    Pilot,
+    PilotAssignment,
+    StageRun,
 )
+from models.transitions import check_stage_start, record_stage_run
 from models.users import application_resource
 
 router = APIRouter(prefix="/applications", tags=["applications"])

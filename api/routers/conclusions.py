@@ -7,9 +7,9 @@ from api.auth import PrincipalDep
 from api.deps import GatewayDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import InputRejected, NotSuspended
+from models.errors import InvalidInput
 from models.permissions import Action, enforce
 from models.schemas import EvaluationInput, StageRunAccepted
-from models.service import InvalidInput
 from models.stages import Stage, StageNotAllowed
 from models.tables import StageRun
 from models.users import application_resource

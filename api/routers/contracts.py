@@ -18,12 +18,17 @@ from api.routers.decisions import open_adoption_runs, suspended_adoption_run
 from api.routers.documents import document_public
 from documents.registry import PDF, document_store
 from models.adoption import (
-    ContractConflict, awaited_parties, check_signature, lock_contract, record_signature, signatures_of,
+    ContractConflict,
+    awaited_parties,
+    check_signature,
+    lock_contract,
+    record_signature,
+    signatures_of,
 )
+from models.db import get_required
 from models.permissions import Action, Principal, enforce, enforce_signature
 from models.schemas import ContractPublic, SignatureCreate, SignaturePublic, SignatureRecorded
-from models.service import get_or_404
-from models.settings import local_today, Settings
+from models.settings import Settings, local_today
 from models.tables import Application, Company, Contract, Document, Pilot, Site
 from models.users import contract_resource, visible_applications
 
@@ -74,7 +79,7 @@ def list_contracts(session: SessionDep, settings: SettingsDep, principal: Princi
 @router.get("/{contract_id}", response_model=ContractPublic)
 def read_contract(contract_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep):
     enforce(principal, Action.READ, contract_resource(session, contract_id))
-    return contract_public(session, settings, get_or_404(session, Contract, contract_id))
+    return contract_public(session, settings, get_required(session, Contract, contract_id))
 
 
 def signature_form(party: Annotated[str, Form()], signatory_name: Annotated[str, Form()],

@@ -9,9 +9,10 @@ from api.deps import GatewayDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import InputRejected, NotSuspended, PrefectGateway
 from models.adoption import check_decision
+from models.db import get_required
+from models.errors import InvalidInput
 from models.permissions import Action, enforce
 from models.schemas import AdoptionDecision, DecisionAccepted
-from models.service import InvalidInput, get_or_404
 from models.stages import Stage, Status
 from models.tables import Application, StageRun
 from models.users import application_resource
@@ -51,7 +52,7 @@ async def decide(application_id: int, decision: AdoptionDecision, session: Sessi
     async with idempotent(session, idempotency_key, scope, decision) as replay:
         if replay.answer is not None:  # a retry: the first answer, nothing resumed twice
             return replay.response()
-        application = get_or_404(session, Application, application_id)
+        application = get_required(session, Application, application_id)
         run_id = await suspended_adoption_run(session, gateway, application_id, "decision-")
         if run_id is None:
             hint = ("start the adoption stage first" if application.status == Status.ANALYSED

@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 from api.auth import PrincipalDep
 from api.deps import SessionDep
 from documents.registry import DOCX, PDF, document_store
+from models.db import get_required
 from models.permissions import Action, enforce
 from models.schemas import DocumentPublic
-from models.service import get_or_404
 from models.settings import Settings
 from models.tables import Document
 from models.users import document_resource
@@ -37,7 +37,7 @@ def download(document_id: int, session: SessionDep, principal: PrincipalDep,
              format: Literal["docx", "pdf"] = "docx") -> Response:
     """Download a generated document (or its PDF with `?format=pdf`); its stored SHA-256 is verified first."""
     enforce(principal, Action.DOWNLOAD, document_resource(session, document_id))
-    return document_response(get_or_404(session, Document, document_id), format)
+    return document_response(get_required(session, Document, document_id), format)
 
 
 def document_response(document: Document, format: Literal["docx", "pdf"]) -> Response:

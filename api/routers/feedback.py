@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import SessionDep, SettingsDep
+from models.monitoring import RepeatedFeedback, add_feedback
 from models.schemas import CitizenFeedbackCreate
-from models.service import RepeatedFeedback, add_feedback
 from models.settings import Settings
 from models.tables import Pilot
 

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 
 from api.auth import PrincipalDep
 from api.deps import GatewayDep, SessionDep
+from models.errors import NotFound
 from models.permissions import Action, enforce
 from models.schemas import FlowRunPublic
-from models.service import NotFound
 from models.users import flow_run_resource
 
 router = APIRouter(prefix="/flow-runs", tags=["flow runs"])

@@ -13,11 +13,13 @@ from api.routers.feedback import feedback_url
 from documents.pdf import PdfConversionError, PdfUnavailable, convert_to_pdf
 from documents.poster import PosterText, feedback_poster_docx, feedback_qr_png
 from documents.registry import DOCX
+from models.db import get_required
+from models.errors import InvalidInput
 from models.measurement_csv import CsvRejected, parse_measurements_csv
+from models.monitoring import add_feedback, add_measurement
 from models.permissions import Action, enforce
 from models.schemas import FeedbackCreate, MeasurementCreate
-from models.service import InvalidInput, add_feedback, add_measurement, get_or_404
-from models.settings import local_today, Settings
+from models.settings import Settings, local_today
 from models.stages import StageNotAllowed
 from models.tables import Application, Methodology, Notification, Pilot, Site
 from models.users import pilot_resource
@@ -28,7 +30,7 @@ CSV_CONTENT_TYPES = {"text/csv", "application/csv", "text/plain"}
 
 
 def active_pilot(session: Session, pilot_id: int) -> Pilot:
-    pilot = get_or_404(session, Pilot, pilot_id)
+    pilot = get_required(session, Pilot, pilot_id)
     if pilot.status != "active":
         raise StageNotAllowed(f"pilot {pilot_id} is {pilot.status}; it no longer collects data")
     return pilot

@@ -4,10 +4,9 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 01:30:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
@@ -18,7 +17,7 @@ COLUMNS = ('owner_name_en', 'signatory_name_en', 'signatory_title_en')
 
 
 def upgrade() -> None:
-    # Sites already stored get '' here; the catalog seed that runs after the migrations (python -m models.migrate)
+    # Sites already stored get '' here; the catalog seed that runs after the migrations (python -m admin.migrate)
     # fills them in from sites.json.
     with op.batch_alter_table('site', schema=None) as batch_op:
         for column in COLUMNS:

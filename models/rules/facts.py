@@ -2,6 +2,15 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
+
+# The program's 11 sectors (shared/DOMAIN.md): the slugs every table, rule and document uses.
+SectorSlug = Literal[
+    "retail-services", "energy-efficiency", "it-communications", "healthcare", "environment",
+    "security", "transport", "education", "urban-economy", "culture-sport-tourism",
+    "social-services",
+]
+SECTOR_SLUGS: tuple[str, ...] = get_args(SectorSlug)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
-from models.catalog import SECTOR_SLUGS, load_sectors, load_sites
+from models.catalog import load_sectors, load_sites
+from models.rules.facts import SECTOR_SLUGS
 from models.rules.text import tokenize
 
 BM25_K1 = 1.2

@@ -3,10 +3,11 @@
 import pytest
 from sqlmodel import func, select
 
-from models.analysis import analyse
+from models.application import submit_application
 from models.db import session_scope
+from models.facts import application_facts, catalog_facts
+from models.rules.analysis import analyse
 from models.schemas import ApplicationCreate
-from models.service import application_facts, catalog_facts, submit_application
 from models.settings import local_today
 from models.stages import Status
 from models.tables import Analysis, Application, AuditEvent, Company, Methodology

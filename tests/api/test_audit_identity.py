@@ -11,9 +11,9 @@ from api.deps import get_gateway
 from api.main import create_app
 from models import users
 from models.db import session_scope
-from models.service import record_stage_run
 from models.stages import Stage, Status
 from models.tables import StageRun
+from models.transitions import record_stage_run
 from tests.api.test_api import set_status
 from tests.api.test_auth import new_application
 from tests.api.test_contracts_api import SuspendingGateway

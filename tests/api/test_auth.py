@@ -12,10 +12,11 @@ from sqlmodel import SQLModel, select
 
 from api.auth import DEVELOPMENT_COORDINATOR, PrincipalDep
 from models import db, users
+from models.application import submit_application
 from models.db import session_scope
+from models.errors import NotFound
 from models.permissions import Action, Role, Verdict, authorize
 from models.schemas import ApplicationCreate
-from models.service import NotFound, submit_application
 from models.tables import Analysis, ApiToken, Application, Document, Methodology, Pilot, Site, utcnow
 from tests.factories import application
 

@@ -27,12 +27,21 @@ from documents.registry import DOCX, document_store
 from models import users
 from models.db import session_scope
 from models.schemas import FlowRunPublic
-from models.service import record_stage_run
 from models.settings import local_today
 from models.stages import Stage
 from models.tables import (
-    Application, Company, Contract, Document, Methodology, Pilot, Signature, Site, StageRun, utcnow,
+    Application,
+    Company,
+    Contract,
+    Document,
+    Methodology,
+    Pilot,
+    Signature,
+    Site,
+    StageRun,
+    utcnow,
 )
+from models.transitions import record_stage_run
 from tests.api.test_api import RecordingGateway
 from tests.factories import application
 from tests.piloting import piloting_application

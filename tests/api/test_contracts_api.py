@@ -18,13 +18,15 @@ from api.prefect_gateway import InputRejected, PrefectUnavailable
 from documents.pdf import PdfUnavailable
 from documents.registry import document_store, register_document
 from documents.render import render_docx, template_sha256
-from models.analysis import draft_for_site
+from models.application import submit_application
 from models.db import session_scope
+from models.facts import application_facts, site_facts
+from models.rules.analysis import draft_for_site
 from models.schemas import AdoptionDecision, ApplicationCreate
-from models.service import application_facts, record_stage_run, site_facts, submit_application
 from models.settings import local_today
 from models.stages import Stage, Status
 from models.tables import Analysis, Application, AuditEvent, Contract, Document, Methodology, Site
+from models.transitions import record_stage_run
 from tests.api.test_api import RecordingGateway
 from tests.factories import application
 from tests.unit.test_documents import contract_context

@@ -10,10 +10,10 @@ from sqlmodel import SQLModel, func, select
 
 from models import db, idempotency
 from models.db import session_scope
-from models.service import record_stage_run
 from models.settings import get_settings, local_today
 from models.stages import Stage, Status
 from models.tables import Application, Company, IdempotencyRecord, StageRun, utcnow
+from models.transitions import record_stage_run
 from tests.api.test_api import KEY, RecordingGateway, client, set_status  # noqa: F401  (client: the fixture)
 from tests.api.test_auth import table_of
 from tests.factories import application
@@ -277,9 +277,8 @@ def test_re_running_contract_generation_after_a_crash_keeps_one_contract(databas
 def test_a_monitoring_re_run_of_the_day_replaces_its_checkpoints(database, zone, monkeypatch):
     from datetime import timedelta
 
-    from models.settings import get_settings
-
     from models.monitoring import monitor_batch
+    from models.settings import get_settings
     from models.tables import Checkpoint
     from tests.piloting import give_feedback, piloting_application
 

@@ -10,16 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from admin.cli import main as pilotflow
 from api.deps import get_gateway
 from api.main import create_app
 from flows.analysis import analyse_technology, load_inputs, store_analysis
 from models import users
-from models.cli import main as pilotflow
 from models.db import session_scope
-from models.settings import local_today
-from models.stages import Actor
 from models.permissions import Action, Principal, Role, Verdict, authorize
+from models.settings import local_today
 from models.signin import SignInThrottle
+from models.stages import Actor
 from models.tables import Application, Feedback, Pilot, SignInFailure, User
 from tests.api.test_api import RecordingGateway
 from tests.api.test_auth import add_user, new_application, new_pilot

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from api.prefect_gateway import InputRejected, NotSuspended
 from models.db import session_scope
-from models.service import record_stage_run, transition
 from models.settings import local_today
 from models.stages import Stage, Status
 from models.tables import Application, Pilot, utcnow
+from models.transitions import record_stage_run, transition
 from tests.api.test_api import client  # noqa: F401  (the same app, with this module's gateway)
 from tests.piloting import give_feedback, piloting_application
 

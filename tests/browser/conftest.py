@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 import flows.adoption as adoption_flow
+from admin.migrate import prepare_database
 from models import db, settings
-from models.migrate import prepare_database
 from models.settings import PROJECT_ROOT, local_today
 from tests.browser.seed import PASSWORD, Program, seed_program
 from tests.e2e.test_stack import free_port

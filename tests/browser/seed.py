@@ -11,15 +11,14 @@ from sqlmodel import select
 import flows.adoption as adoption
 import flows.analysis as analysis
 from models.adoption import record_signature
+from models.application import next_registration_number, submit_application
 from models.db import session_scope
-from models.monitoring import monitor_batch
+from models.facts import application_facts, catalog_facts
+from models.monitoring import add_feedback, add_measurement, monitor_batch
 from models.schemas import AdoptionDecision, ApplicationCreate, FeedbackCreate, MeasurementCreate, SignatureCreate
-from models.service import (
-    add_feedback, add_measurement, application_facts, catalog_facts, next_registration_number, record_stage_run,
-    submit_application, transition,
-)
 from models.stages import Stage, Status
 from models.tables import Application, Contract, Feedback, Methodology, Pilot, StageRun
+from models.transitions import record_stage_run, transition
 from models.users import add_user, set_password
 from tests.factories import application
 

@@ -237,7 +237,7 @@ class FaultStack:
         its own database: the longest wait)."""
         self.server = self.processes.start("prefect-server", "prefect", "server", "start", "--host", "127.0.0.1",
                                            "--port", str(self.prefect_port))
-        self.processes.run("python", "-m", "models.migrate")  # pilotflow's database
+        self.processes.run("python", "-m", "admin.migrate")  # pilotflow's database
         self.start_api(wait=False)
         poll("the Prefect server answering", lambda: self._answers(f"{self.prefect_api}/health", self.server,
                                                                     "the Prefect server"), timeout)

@@ -25,14 +25,21 @@ from sqlmodel import func, select
 
 from flows.adoption import record_decision
 from flows.analysis import analyse_technology, load_inputs, store_analysis
+from models.application import next_registration_number, submit_application
 from models.db import session_scope
 from models.schemas import AdoptionDecision, ApplicationCreate
-from models.service import next_registration_number, submit_application, transition
 from models.settings import local_today
 from models.stages import Actor, Stage, Status
 from models.tables import Application, Checkpoint, Contract, Document, Feedback, Pilot
+from models.transitions import transition
 from tests.e2e.faults_stack import (
-    FaultStack, alive, command_line, pilotflow_database, poll, seed_active_pilots, session_leader,
+    FaultStack,
+    alive,
+    command_line,
+    pilotflow_database,
+    poll,
+    seed_active_pilots,
+    session_leader,
 )
 from tests.factories import application
 from tests.postgres import scratch_databases
@@ -277,7 +284,7 @@ def test_api_stopped_while_citizens_post_feedback(feedback_database, tmp_path):
     stack = FaultStack(tmp_path, feedback_database)  # the API only: the feedback link needs no Prefect
     citizens = None
     try:
-        stack.processes.run("python", "-m", "models.migrate")
+        stack.processes.run("python", "-m", "admin.migrate")
         with pilotflow_database(feedback_database, stack.document_dir):
             [pilot_id] = seed_active_pilots(1, local_today() - timedelta(days=20))
             with session_scope() as session:

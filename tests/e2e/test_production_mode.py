@@ -93,7 +93,7 @@ def test_two_workers_share_the_flow_runs_of_a_prefect_server_on_postgresql(datab
     try:
         server = processes.start("prefect-server", "prefect", "server", "start", "--host", "127.0.0.1",
                                  "--port", str(port))
-        processes.run("python", "-m", "models.migrate")  # pilotflow's database, while the server starts
+        processes.run("python", "-m", "admin.migrate")  # pilotflow's database, while the server starts
 
         def server_ready():
             assert server.poll() is None, "the Prefect server exited" + processes.tails()

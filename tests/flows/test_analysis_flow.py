@@ -7,9 +7,9 @@ from prefect.client.schemas.sorting import ArtifactSort
 from sqlmodel import select
 
 from flows.analysis import pilot_analysis
+from models.application import submit_application
 from models.db import session_scope
 from models.schemas import ApplicationCreate
-from models.service import submit_application
 from models.stages import Status
 from models.tables import Analysis, Application, AuditEvent, Methodology
 from tests.factories import application

@@ -15,10 +15,10 @@ from api.main import create_app
 from flows.adoption import pilot_adoption
 from flows.analysis import pilot_analysis
 from models import users
+from models.application import submit_application
 from models.db import session_scope
 from models.rules.adoption import PARTIES
 from models.schemas import ApplicationCreate
-from models.service import submit_application
 from models.settings import local_today
 from models.stages import Status
 from models.tables import AuditEvent, Methodology, StageRun

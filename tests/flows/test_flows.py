@@ -14,8 +14,8 @@ from flows.application import pilot_application
 from flows.evaluation import pilot_evaluation
 from flows.monitoring import pilot_monitoring
 from models.db import session_scope
+from models.monitoring import add_feedback, add_measurement
 from models.schemas import AdoptionDecision, ApplicationCreate, EvaluationInput, FeedbackCreate, MeasurementCreate
-from models.service import add_feedback, add_measurement
 from models.settings import local_today
 from models.stages import StageNotAllowed, Status
 from models.tables import Application, AuditEvent, Checkpoint, Document, Methodology, Pilot, Site

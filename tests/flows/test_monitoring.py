@@ -28,8 +28,8 @@ from sqlmodel import select
 from flows.monitoring import pilot_midpoint_review, pilot_monitoring
 from flows.notifications import pilot_notification
 from models.db import session_scope
+from models.monitoring import add_feedback, add_measurement
 from models.schemas import FeedbackCreate, MeasurementCreate
-from models.service import add_feedback, add_measurement
 from models.settings import local_today
 from models.tables import AuditEvent, Checkpoint, MidpointReview, Notification, Pilot
 from tests.pilots import COORDINATOR, make_pilot

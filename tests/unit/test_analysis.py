@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from models.analysis import analyse
+from models.rules.analysis import analyse
 from models.rules.facts import ApplicationFacts
 from models.rules.matching import free_from
 from models.rules.methodology import MAX_WEEKS, feedback_sample_size

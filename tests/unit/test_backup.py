@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
+from admin.backup import DOCUMENTS_ARCHIVE, MANIFEST, BackupError, create_backup, file_sha256, restore_backup
+from admin.cli import main
 from documents.registry import DOCX, document_store
 from models import db
-from models.backup import DOCUMENTS_ARCHIVE, MANIFEST, BackupError, create_backup, file_sha256, restore_backup
-from models.cli import main
 from models.db import session_scope
 from models.settings import get_settings
 from models.tables import Application, Document

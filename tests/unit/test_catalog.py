@@ -7,16 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from models.catalog import (
-    DATA_DIR,
-    SECTOR_SLUGS,
-    KpiTemplate,
-    SiteSeed,
-    feedback_questions,
-    load_sectors,
-    load_sites,
-    sector_by_slug,
-)
+from models.catalog import DATA_DIR, KpiTemplate, SiteSeed, feedback_questions, load_sectors, load_sites, sector_by_slug
+from models.rules.facts import SECTOR_SLUGS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from admin.cli import main
 from models import users
-from models.cli import main
 from models.db import session_scope
 from models.tables import ApiToken, PilotAssignment, User
 from tests.api.test_auth import new_application
@@ -124,6 +124,6 @@ def test_the_console_script_is_installed_and_explains_an_unmigrated_database(tmp
     env = {**os.environ, "PILOTFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     result = subprocess.run([str(PILOTFLOW), "users", "list"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "cannot be used: no such table: user" in result.stderr and "models.migrate" in result.stderr
+    assert "cannot be used: no such table: user" in result.stderr and "admin.migrate" in result.stderr
     assert "Traceback" not in result.stderr
     assert subprocess.run([str(PILOTFLOW), "--help"], capture_output=True, timeout=60).returncode == 0

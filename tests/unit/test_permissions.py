@@ -3,10 +3,19 @@ someone else's; written out here independently of models/permissions.py, as the 
 
 import pytest
 
+from models.errors import NotFound
 from models.permissions import (
-    PERMISSIONS, Action, Forbidden, Principal, Resource, Role, Verdict, authorize, enforce, enforce_signature,
+    PERMISSIONS,
+    Action,
+    Forbidden,
+    Principal,
+    Resource,
+    Role,
+    Verdict,
+    authorize,
+    enforce,
+    enforce_signature,
 )
-from models.service import NotFound
 
 A, F, H = Verdict.ALLOWED, Verdict.FORBIDDEN, Verdict.HIDDEN
 COORDINATOR = Principal(name="Anna", role=Role.COORDINATOR, user_id=7)

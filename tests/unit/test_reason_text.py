@@ -12,10 +12,10 @@ from datetime import timedelta
 import pytest
 
 from bench.analysis import EVAL_PATH, TODAY, application_facts, catalog_sites, load_applications
-from models.analysis import analyse, earliest_start
+from models.rules.analysis import analyse, earliest_start
+from models.rules.application import screen
 from models.rules.facts import ApplicationFacts, SiteFacts
 from models.rules.reason_text import TEMPLATES, reason_in
-from models.rules.screening import screen
 from tests.unit.test_document_language import CODE, LATIN_ALLOWED, LATIN_TOKEN
 
 # A Russian reason may also name the readiness scale; a quoted phrase is the applicant's or the site's own words.

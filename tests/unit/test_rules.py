@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from models.rules.application import find_duplicate, screen
 from models.rules.facts import ApplicationFacts
 from models.rules.methodology import checkpoint_calendar, draft_methodology, duration_for
-from models.rules.screening import find_duplicate, screen
 from models.rules.statistics import csat_share, nps, sample_size, sus_score
 
 DECREASE = {"code": "queue_min", "name_en": "Queue time", "name_ru": "Время ожидания", "unit": "min",

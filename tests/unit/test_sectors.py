@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from models.catalog import SECTOR_SLUGS
+from models.rules.facts import SECTOR_SLUGS
 from models.rules.sectors import disagreement, suggest_sectors
 from models.rules.text import tokenize
 

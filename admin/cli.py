@@ -27,11 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
+from admin.backup import BackupError, create_backup, restore_backup
 from models import users
-from models.backup import BackupError, create_backup, restore_backup
 from models.db import session_scope
+from models.errors import InvalidInput, NotFound
 from models.permissions import Role
-from models.service import InvalidInput, NotFound
 from models.settings import get_settings
 from models.tables import ApiToken, Company, Site, User
 
@@ -150,7 +150,7 @@ def restore(args: argparse.Namespace) -> None:
     settings = get_settings()
     _report(f"restored from {args.source}",
             restore_backup(args.source, settings.database_url, settings.document_dir, force=args.force))
-    print("bring the schema up to date before starting the stack: python -m models.migrate "
+    print("bring the schema up to date before starting the stack: python -m admin.migrate "
           "(scripts/stack.py does it on start)")
 
 
@@ -220,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
         database = make_url(get_settings().database_url).render_as_string(hide_password=True)
         print(f"pilotflow: the database {database} cannot be used: {str(exc.orig or exc).strip().splitlines()[0]}\n"
-              f"Is it reachable, and migrated (python -m models.migrate)?", file=sys.stderr)
+              f"Is it reachable, and migrated (python -m admin.migrate)?", file=sys.stderr)
         return 1
     return 0
 

@@ -1,13 +1,13 @@
 """Bring a database to the latest schema with the project's Alembic migrations, and seed the catalog.
 
-    python -m models.migrate     # what scripts/stack.py runs before it starts anything
+    python -m admin.migrate     # what scripts/stack.py runs before it starts anything
 """
 
 from alembic import command
 from alembic.config import Config
 
+from models.catalog_seed import seed_catalog
 from models.db import session_scope
-from models.service import seed_catalog
 from models.settings import PROJECT_ROOT
 
 

@@ -4,8 +4,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from models.rules.facts import ApplicationFacts
-from models.schemas import SECTOR_SLUGS
+from models.rules.facts import SECTOR_SLUGS, ApplicationFacts
 
 LIVE_PILOT_MIN_TRL = 5
 DUPLICATE_SAME_COMPANY = 0.85  # text similarity that marks a resubmission by the same company

@@ -1,0 +1,1 @@
+"""Administration: the `pilotflow` command (people, tokens, backup, restore) and database migration."""

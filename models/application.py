@@ -1,0 +1,65 @@
+"""Stage 1 persistence: storing a submission, and registering it once screened."""
+
+from sqlmodel import Session, select
+
+from models.facts import application_facts
+from models.rules.application import Screening
+from models.rules.facts import ApplicationFacts
+from models.schemas import ApplicationCreate
+from models.stages import CLOSED_STATUSES, Stage, Status
+from models.tables import Application, AuditEvent, Company
+from models.transitions import transition
+
+
+def company_key(registration_number: str) -> str:
+    return registration_number.replace("-", "").upper()
+
+
+def submit_application(session: Session, data: ApplicationCreate, actor: str) -> Application:
+    """Store a submitted application (status 'submitted'); screening happens in the flow."""
+    key = company_key(data.company.registration_number)
+    company = session.exec(select(Company).where(Company.registration_number == key)).first()
+    if company is None:
+        company = Company(**data.company.model_dump(exclude={"registration_number"}), registration_number=key)
+        session.add(company)
+    else:  # the latest contact details win
+        for field, value in data.company.model_dump(exclude={"registration_number"}).items():
+            setattr(company, field, value)
+    session.flush()
+    application = Application(company_id=company.id, **data.model_dump(exclude={"company"}))
+    session.add(application)
+    session.flush()
+    session.add(AuditEvent(actor=actor, application_id=application.id, to_stage=Stage.APPLICATION,
+                           to_status=Status.SUBMITTED, detail="application submitted"))
+    return application
+
+
+def next_registration_number(session: Session, application: Application) -> str:
+    return f"APP-{application.submitted_at.year}-{application.id:05d}"
+
+
+def earlier_open_applications(session: Session, application_id: int) -> list[tuple[int, str, ApplicationFacts]]:
+    """The applications submitted before this one and still open: (id, company key, facts), for the duplicate check."""
+    rows = session.exec(
+        select(Application, Company.registration_number)
+        .join(Company, Company.id == Application.company_id)
+        .where(Application.id < application_id)
+        .where(Application.status.not_in([*CLOSED_STATUSES, Status.SUBMITTED]))
+    ).all()
+    return [(a.id, reg, application_facts(a)) for a, reg in rows]
+
+
+def register_screening(session: Session, application: Application, screening: Screening, duplicate_of: int | None,
+                       actor: str, flow_run_id: str | None) -> Status:
+    """Store the screening's outcome: a duplicate, ineligible, or registered with its number."""
+    application.screening = screening.as_dict()
+    if duplicate_of is not None:
+        application.duplicate_of_id = duplicate_of
+        status, detail = Status.DUPLICATE, f"repeats application {duplicate_of}"
+    elif not screening.eligible:
+        status, detail = Status.INELIGIBLE, "; ".join(screening.reasons)
+    else:
+        application.registration_number = next_registration_number(session, application)
+        status, detail = Status.REGISTERED, f"registered as {application.registration_number}"
+    transition(session, application, Stage.APPLICATION, status, actor, flow_run_id, detail)
+    return status
