@@ -26,6 +26,7 @@ from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE
 
 from models.schemas import FlowRunPublic
 from models.settings import get_settings
+from models.stages import Pause
 
 
 class PrefectUnavailable(Exception):
@@ -152,3 +153,10 @@ class PrefectGateway:
             raise InputRejected(f"the waiting run refused the input: {reason}")
         if result.status != SetStateStatus.ACCEPT:
             raise NotSuspended(f"flow run {flow_run_id} cannot be resumed: {reason or result.status.value}")
+
+
+async def waiting_run(gateway: PrefectGateway, run_ids: list[str], pause: Pause | None = None) -> str | None:
+    """The first of `run_ids` (newest first) that is suspended waiting for `pause` (for anything, without one)."""
+    pause_keys = await gateway.pause_keys(run_ids)
+    return next((run_id for run_id in run_ids
+                 if run_id in pause_keys and (pause is None or pause.holds(pause_keys[run_id]))), None)

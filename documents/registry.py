@@ -1,15 +1,37 @@
-"""Store a rendered document and register it as a new, immutable version."""
+"""Issue a document: render its template, make its PDF, name it, store it and register it as a new, immutable
+version."""
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from documents.render import RenderedDocument
+from documents.pdf import PdfUnavailable, convert_to_pdf
+from documents.render import RenderedDocument, render_docx
 from documents.store import DocumentStore
 from models.settings import get_settings
 from models.tables import Document
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
+# What the downloaded file is called, in the document's language; its number follows.
+FILE_LABELS = {
+    "contract": {"ru": "Договор", "en": "Contract"},
+    "refusal": {"ru": "Отказ", "en": "Refusal"},
+    "report": {"ru": "Отчёт", "en": "Report"},
+    "program_report": {"ru": "Отчёт о программе", "en": "Program report"},
+}
+
+
+def document_filename(kind: str, language: str, number: str) -> str:
+    return f"{FILE_LABELS[kind][language]} {number}.docx"
+
+
+def pdf_rendition(docx: bytes) -> bytes | None:
+    """The PDF of a rendered document, or None (with the reason in the run's log) without LibreOffice."""
+    try:
+        return convert_to_pdf(docx)
+    except PdfUnavailable as exc:
+        print(f"no PDF: {exc}")
+        return None
 
 
 def document_store() -> DocumentStore:
@@ -39,3 +61,15 @@ def register_document(
     session.add(document)
     session.flush()
     return document
+
+
+def issue_document(session: Session, *, kind: str, language: str, context, number: str, application_id: int,
+                   pilot_id: int | None, flow_run_id: str | None) -> Document:
+    """Render the `kind` template (`<kind>_<language>.docx`) with `context`, add its PDF where LibreOffice is
+    installed, and register it under the file name of its kind and `number`."""
+    rendered = render_docx(f"{kind}_{language}.docx", context)
+    return register_document(
+        session, application_id=application_id, pilot_id=pilot_id, kind=kind, language=language, rendered=rendered,
+        pdf=pdf_rendition(rendered.content), filename=document_filename(kind, language, number),
+        flow_run_id=flow_run_id,
+    )

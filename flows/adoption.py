@@ -18,9 +18,7 @@ from prefect.input import RunInput
 from pydantic import Field, ValidationError, create_model
 
 from documents.builders import contract_context, refusal_context
-from documents.pdf import PdfUnavailable, convert_to_pdf
-from documents.registry import register_document
-from documents.render import render_docx
+from documents.registry import issue_document
 from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
 from models.adoption import (
@@ -40,25 +38,14 @@ from models.db import get_required, session_scope
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
 from models.schemas import ActorName, AdoptionDecision, DecidedBy, KpiTarget
 from models.settings import get_settings, local_today
-from models.stages import Actor, Stage, Status
+from models.stages import Actor, Pause, Stage, Status
 from models.tables import Application, Company, Contract, Methodology, Pilot, Site
 from models.transitions import record_stage_run
-
-LABELS = {"contract": {"ru": "Договор", "en": "Contract"}, "refusal": {"ru": "Отказ", "en": "Refusal"}}
 
 
 class AdoptionForm(RunInput, DecidedBy, AdoptionDecision):
     """The coordinator's decision, as the form of the suspended run (the API resumes it with the same fields,
     and `decided_by`: the user who decided)."""
-
-
-def pdf_rendition(docx: bytes) -> bytes | None:
-    """The PDF of a rendered document, or None (with the reason in the run's log) without LibreOffice."""
-    try:
-        return convert_to_pdf(docx)
-    except PdfUnavailable as exc:
-        print(f"no PDF: {exc}")
-        return None
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -160,7 +147,7 @@ def wait_for_decision(application_id: int) -> tuple[AdoptionDecision, str]:
     for attempt in count(1):
         form = decision_form(load_decision_options(application_id), problem)
         try:
-            answer = suspend_flow_run(wait_for_input=form, key=f"decision-{attempt}")
+            answer = suspend_flow_run(wait_for_input=form, key=Pause.DECISION.key(attempt))
             decision = AdoptionDecision.model_validate(answer.model_dump(exclude={"decided_by"}))
         except ValidationError as exc:
             problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -180,19 +167,15 @@ def record_decision(application_id: int, decision: AdoptionDecision, decided_by:
         application = get_required(session, Application, application_id)
         if application.status != Status.ANALYSED:
             return Status(application.status)
-        letter = None
+        refusal = None
         if decision.decision == "reject":
-            context = refusal_context(get_settings(), application, session.get(Company, application.company_id),
+            refusal = refusal_context(get_settings(), application, session.get(Company, application.company_id),
                                       decision.comment, decision.coordinator, local_today())
-            letter = render_docx(f"refusal_{application.language}.docx", context)
         apply_decision(session, application, decision, current_flow_run_id(), decided_by)
-        if letter is not None:
-            register_document(
-                session, application_id=application.id, pilot_id=None, kind="refusal",
-                language=application.language, rendered=letter, pdf=pdf_rendition(letter.content),
-                filename=f"{LABELS['refusal'][application.language]} {application.registration_number}.docx",
-                flow_run_id=current_flow_run_id(),
-            )
+        if refusal is not None:
+            issue_document(session, kind="refusal", language=application.language, context=refusal,
+                           number=application.registration_number, application_id=application.id, pilot_id=None,
+                           flow_run_id=current_flow_run_id())
         return Status(application.status)
 
 
@@ -210,13 +193,9 @@ def generate_contract(application_id: int) -> int:
             get_settings(), application, session.get(Company, pilot.company_id), session.get(Site, pilot.site_id),
             session.get(Methodology, pilot.methodology_id), pilot, local_today(),
         )
-        rendered = render_docx(f"contract_{application.language}.docx", context)
-        document = register_document(
-            session, application_id=application.id, pilot_id=pilot.id, kind="contract",
-            language=application.language, rendered=rendered, pdf=pdf_rendition(rendered.content),
-            filename=f"{LABELS['contract'][application.language]} {pilot.contract_number}.docx",
-            flow_run_id=current_flow_run_id(),
-        )
+        document = issue_document(session, kind="contract", language=application.language, context=context,
+                                  number=pilot.contract_number, application_id=application.id, pilot_id=pilot.id,
+                                  flow_run_id=current_flow_run_id())
         return create_contract(session, pilot, document.id).id
 
 
@@ -240,7 +219,7 @@ def wait_for_signatures(contract_id: int) -> None:
         if not missing:
             return
         print(f"contract {contract_id}: waiting for the signature of the {', '.join(missing)}")
-        suspend_flow_run(key=f"signatures-{attempt}")
+        suspend_flow_run(key=Pause.SIGNATURES.key(attempt))
 
 
 @task(retries=2, retry_delay_seconds=2)

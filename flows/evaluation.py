@@ -13,10 +13,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
-from documents.registry import register_document
-from documents.render import render_docx
+from documents.registry import issue_document
 from documents.reports import RECOMMENDATIONS, report_context
-from flows.adoption import pdf_rendition
 from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
 from models.adoption import pilot_of
@@ -105,13 +103,9 @@ def generate_report(application_id: int, evaluation: dict, conclusions: Evaluati
             application, session.get(Company, pilot.company_id), session.get(Site, pilot.site_id), pilot,
             session.get(Methodology, pilot.methodology_id), evaluation, report_date, conclusions,
         )
-        rendered = render_docx(f"report_{application.language}.docx", context)
-        label = "Отчёт" if application.language == "ru" else "Report"
-        return register_document(
-            session, application_id=application_id, pilot_id=pilot.id, kind="report", language=application.language,
-            rendered=rendered, pdf=pdf_rendition(rendered.content), filename=f"{label} {pilot.contract_number}.docx",
-            flow_run_id=current_flow_run_id(),
-        ).id
+        return issue_document(session, kind="report", language=application.language, context=context,
+                              number=pilot.contract_number, application_id=application_id, pilot_id=pilot.id,
+                              flow_run_id=current_flow_run_id()).id
 
 
 @task(retries=2, retry_delay_seconds=2)

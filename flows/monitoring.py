@@ -20,7 +20,7 @@ from models.monitoring import PilotEvent, active_pilot_ids, monitor_batch, revie
 from models.rules.monitoring import SEVERITY_ORDER, midpoint_review_description
 from models.schemas import ActorName, DecidedBy, MidpointDecision
 from models.settings import get_settings, local_today
-from models.stages import Actor, Stage, StageNotAllowed, Status, check_can_start
+from models.stages import Actor, PilotStatus, ReviewStatus, Stage, StageNotAllowed, Status, check_can_start
 from models.tables import Application, Checkpoint, Methodology, MidpointReview, Pilot, utcnow
 from models.transitions import transition
 
@@ -36,7 +36,7 @@ def select_pilots(pilot_id: int | None, actor: Actor) -> list[int]:
         pilot = get_required(session, Pilot, pilot_id)
         application = session.get(Application, pilot.application_id)
         check_can_start(Stage.MONITORING, application.status, actor)
-        if pilot.status != "active":
+        if pilot.status != PilotStatus.ACTIVE:
             raise StageNotAllowed(f"pilot {pilot_id} is {pilot.status}, not active")
         return [pilot_id]
 
@@ -109,12 +109,12 @@ def claim_midpoint_review(pilot_id: int) -> dict | None:
     try:
         with session_scope() as session:
             pilot = get_required(session, Pilot, pilot_id)
-            if pilot.status != "active":
+            if pilot.status != PilotStatus.ACTIVE:
                 return None
             review = session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).first()
             if review is None:
                 review = MidpointReview(pilot_id=pilot_id, flow_run_id=run_id)
-            elif review.status == "decided":
+            elif review.status == ReviewStatus.DECIDED:
                 return None
             elif review.flow_run_id != run_id:
                 if not review_expired(review.requested_at):
@@ -142,12 +142,12 @@ def record_midpoint_decision(pilot_id: int, decision: MidpointDecision, decided_
     run_id = current_flow_run_id()
     with session_scope() as session:
         review = session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).one()
-        review.status, review.decision, review.decided_at = "decided", decision.decision, utcnow()
+        review.status, review.decision, review.decided_at = ReviewStatus.DECIDED, decision.decision, utcnow()
         review.coordinator, review.comment = decision.coordinator, decision.comment
         session.add(review)
         pilot = session.get(Pilot, pilot_id)
         if decision.decision == "stop":
-            pilot.status = "stopped"
+            pilot.status = PilotStatus.STOPPED
             session.add(pilot)
         detail = f"midpoint decision for pilot {pilot.contract_number}: {decision.decision} by {decision.coordinator}"
         transition(session, session.get(Application, pilot.application_id), Stage.MONITORING, Status.PILOTING,

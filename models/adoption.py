@@ -18,7 +18,7 @@ from models.rules.adoption import PARTIES, adjusted_kpis, check_duration, contra
 from models.rules.analysis import draft_for_site
 from models.schemas import AdoptionDecision, SignatureCreate
 from models.settings import local_date, local_today
-from models.stages import Stage, Status
+from models.stages import ContractStatus, MethodologyStatus, PilotStatus, Stage, Status
 from models.tables import Analysis, Application, Contract, Methodology, Pilot, Signature, Site, utcnow
 from models.transitions import transition
 
@@ -127,13 +127,13 @@ def apply_decision(session: Session, application: Application, decision: Adoptio
         for field in DRAFT_FIELDS:
             setattr(methodology, field, getattr(draft, field))
         methodology.site_id = site_id
-    methodology.status = "adopted"
+    methodology.status = MethodologyStatus.ADOPTED
     methodology.adopted_by = decision.coordinator
     methodology.adopted_at = utcnow()
     methodology.decision_comment = decision.comment
     pilot = Pilot(application_id=application.id, methodology_id=methodology.id, site_id=methodology.site_id,
                   company_id=application.company_id, start_date=methodology.start_date,
-                  end_date=methodology.end_date, status="contracting",
+                  end_date=methodology.end_date, status=PilotStatus.CONTRACTING,
                   contract_number=next_contract_number(session, local_today()))
     session.add(pilot)
     session.flush()
@@ -177,8 +177,8 @@ def lock_contract(session: Session, contract_id: int) -> Contract:
 
 def send_for_signature(contract: Contract) -> None:
     """The contract leaves 'draft': from now on the parties' signatures are accepted."""
-    if contract.status == "draft":
-        contract.status = "sent"
+    if contract.status == ContractStatus.DRAFT:
+        contract.status = ContractStatus.SENT
         contract.sent_at = utcnow()
 
 
@@ -193,9 +193,9 @@ def awaited_parties(session: Session, contract_id: int) -> list[str]:
 
 def check_signature(session: Session, contract: Contract, data: SignatureCreate, today: date) -> None:
     """Raise ContractConflict or InvalidInput, saying why, unless the party may sign now."""
-    if contract.status == "draft":
+    if contract.status == ContractStatus.DRAFT:
         raise ContractConflict(f"contract {contract.id} is still being prepared; it can be signed once it is sent")
-    if contract.status == "signed":
+    if contract.status == ContractStatus.SIGNED:
         raise ContractConflict(f"contract {contract.id} is already signed by all three parties")
     earlier = next((s for s in signatures_of(session, contract.id) if s.party == data.party), None)
     if earlier is not None:
@@ -218,7 +218,7 @@ def record_signature(session: Session, contract: Contract, data: SignatureCreate
     session.add(signature)
     session.flush()
     contract.status = contract_status({s.party for s in signatures_of(session, contract.id)})
-    if contract.status == "signed":
+    if contract.status == ContractStatus.SIGNED:
         contract.signed_at = utcnow()
     session.add(contract)
     return signature
@@ -230,7 +230,7 @@ def activate_pilot(session: Session, application: Application, pilot: Pilot, flo
     whoever recorded the last signature, which completed the contract (else `actor`)."""
     if application.status == Status.PILOTING:
         return
-    pilot.status = "active"
+    pilot.status = PilotStatus.ACTIVE
     session.add(pilot)
     contract = contract_of(session, pilot.id)
     signatures = signatures_of(session, contract.id) if contract else []

@@ -3,14 +3,14 @@
 from sqlmodel import Session, select
 
 from models.rules.analysis import AnalysisResult
-from models.stages import Stage, Status
+from models.stages import MethodologyStatus, Stage, Status
 from models.tables import Analysis, Application, Methodology
 from models.transitions import transition
 
 
 def latest_draft(session: Session, application_id: int) -> Methodology | None:
     return session.exec(
-        select(Methodology).where(Methodology.application_id == application_id, Methodology.status == "draft")
+        select(Methodology).where(Methodology.application_id == application_id, Methodology.status == MethodologyStatus.DRAFT)
         .order_by(Methodology.id.desc())
     ).first()
 
@@ -32,9 +32,9 @@ def store_analysis(session: Session, application: Application, result: AnalysisR
     analysis = Analysis(application_id=application.id, flow_run_id=flow_run_id, **result.analysis_fields())
     session.add(analysis)
     session.flush()
-    drafts = select(Methodology).where(Methodology.application_id == application.id, Methodology.status == "draft")
+    drafts = select(Methodology).where(Methodology.application_id == application.id, Methodology.status == MethodologyStatus.DRAFT)
     for old_draft in session.exec(drafts):
-        old_draft.status = "superseded"
+        old_draft.status = MethodologyStatus.SUPERSEDED
     draft = result.methodology_fields()
     if draft is not None:
         session.add(Methodology(application_id=application.id, analysis_id=analysis.id, **draft))

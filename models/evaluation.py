@@ -10,7 +10,7 @@ from models.catalog import sector_by_slug
 from models.rules.evaluation import PilotFacts, Response
 from models.rules.methodology import MIN_SATISFIED_SHARE
 from models.settings import local_date
-from models.stages import Stage, Status
+from models.stages import PilotStatus, ReviewStatus, Stage, Status
 from models.tables import Analysis, Application, Checkpoint, Feedback, Measurement, Methodology, MidpointReview
 from models.transitions import transition
 
@@ -43,7 +43,7 @@ def load_facts(session: Session, application_id: int, as_of: date, critical_inci
     decisions = [{"date": local_date(r.decided_at).isoformat(), "decision": r.decision, "coordinator": r.coordinator,
                   "comment": r.comment or ""}
                  for r in session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot.id,
-                                                                    MidpointReview.status == "decided"))]
+                                                                    MidpointReview.status == ReviewStatus.DECIDED))]
     facts = PilotFacts(
         kpis=methodology.kpis, measurements=dict(measurements), start=pilot.start_date, end=pilot.end_date,
         planned_start=methodology.start_date, planned_end=methodology.end_date, as_of=as_of,
@@ -59,7 +59,7 @@ def record_completion(session: Session, application: Application, evaluation: di
                    flow_run_id: str | None) -> None:
     """The report is stored: the pilot is completed with the evaluation's recommendation."""
     pilot = pilot_of(session, application.id)
-    pilot.status = "completed"
+    pilot.status = PilotStatus.COMPLETED
     pilot.recommendation = evaluation["recommendation"]
     session.add(pilot)
     transition(session, application, Stage.EVALUATION, Status.EVALUATED, actor, flow_run_id,

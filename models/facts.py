@@ -6,9 +6,10 @@ from datetime import date
 from sqlmodel import Session, select
 
 from models.rules.facts import ApplicationFacts, SiteFacts
+from models.stages import PilotStatus
 from models.tables import Application, Pilot, Site
 
-SITE_OCCUPYING_STATUSES = ("contracting", "active")  # a pilot holds its slot at the site from approval to its end
+SITE_OCCUPYING_STATUSES = (PilotStatus.CONTRACTING, PilotStatus.ACTIVE)  # a pilot holds its slot at the site from approval to its end
 
 
 def application_facts(application: Application) -> ApplicationFacts:

@@ -29,6 +29,7 @@ from models.rules.monitoring import (
 from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING, sus_score
 from models.schemas import FeedbackCreate, MeasurementCreate
 from models.settings import get_settings, local_date
+from models.stages import PilotStatus
 from models.tables import Checkpoint, Feedback, Measurement, Methodology, MidpointReview, Pilot, utcnow
 
 
@@ -89,7 +90,7 @@ class BatchOutcome:
 
 def active_pilot_ids(session: Session) -> list[int]:
     """Only pilots that are running: not stopped, not completed, not waiting for anything else."""
-    return list(session.execute(select(Pilot.id).where(Pilot.status == "active").order_by(Pilot.id)).scalars())
+    return list(session.execute(select(Pilot.id).where(Pilot.status == PilotStatus.ACTIVE).order_by(Pilot.id)).scalars())
 
 
 def end_of_day_utc(day: date) -> datetime:
@@ -140,7 +141,7 @@ def plans_query(pilot_ids: Sequence[int]) -> Select:
         Methodology.checkpoints, Methodology.feedback_plan, MidpointReview.status, MidpointReview.requested_at,
     ).join(Methodology, Methodology.id == Pilot.methodology_id).outerjoin(
         MidpointReview, MidpointReview.pilot_id == Pilot.id,
-    ).where(col(Pilot.id).in_(pilot_ids), Pilot.status == "active").order_by(Pilot.id)
+    ).where(col(Pilot.id).in_(pilot_ids), Pilot.status == PilotStatus.ACTIVE).order_by(Pilot.id)
 
 
 def load_latest(connection: Connection, pilot_ids: Sequence[int], as_of: date) -> dict[int, dict[str, MeasuredValue]]:

@@ -10,7 +10,7 @@ from models import actors
 from models.rules.facts import SectorSlug
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
 from models.settings import local_today
-from models.stages import Stage, Status
+from models.stages import ContractStatus, Stage, Status
 
 Language = Literal["ru", "en"]
 
@@ -368,7 +368,7 @@ class ContractPublic(BaseModel):
     contract_number: str
     application_id: int
     pilot_id: int
-    status: Literal["draft", "sent", "partly_signed", "signed"]
+    status: ContractStatus
     company: str
     site: str
     created_at: datetime

@@ -29,6 +29,44 @@ class Status(StrEnum):
     EVALUATED = "evaluated"  # analytical report stored
 
 
+class PilotStatus(StrEnum):
+    CONTRACTING = "contracting"  # approved, the contract waits for its signatures
+    ACTIVE = "active"  # signed: monitored, collects feedback
+    STOPPED = "stopped"  # stopped at the midpoint review
+    COMPLETED = "completed"  # evaluated, the report stored
+
+
+class MethodologyStatus(StrEnum):
+    DRAFT = "draft"
+    ADOPTED = "adopted"
+    SUPERSEDED = "superseded"  # a later analysis drafted another
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "draft"  # being prepared
+    SENT = "sent"  # open for the parties' signatures
+    PARTLY_SIGNED = "partly_signed"
+    SIGNED = "signed"  # by all three parties
+
+
+class ReviewStatus(StrEnum):
+    AWAITING = "awaiting"
+    DECIDED = "decided"
+
+
+class Pause(StrEnum):
+    """What a suspended stage run waits for; its pause key is `<pause>-<attempt>`, so the API can tell which."""
+
+    DECISION = "decision"  # the coordinator's decision on the draft methodology (adoption)
+    SIGNATURES = "signatures"  # the contract's three signatures (adoption)
+
+    def key(self, attempt: int) -> str:
+        return f"{self}-{attempt}"
+
+    def holds(self, pause_key: str | None) -> bool:
+        return (pause_key or "").startswith(f"{self}-")
+
+
 class Actor(StrEnum):
     APPLICANT = "applicant"
     COORDINATOR = "coordinator"

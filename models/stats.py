@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, Float, case, cast, func
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, select
 
-from models.stages import Status
+from models.stages import PilotStatus, Status
 from models.tables import Analysis, Application, AuditEvent, Feedback, Pilot, Sector, Site
 
 TOP_SITES = 10
@@ -132,8 +132,8 @@ def program_stats(session: Session) -> ProgramStats:
         by_status=_counts(by_status),
         reached_pilot=reached,
         reached_pilot_share=_share(reached, applications),
-        pilots_active=pilots.get("active", 0),
-        pilots_completed=pilots.get("completed", 0),
+        pilots_active=pilots.get(PilotStatus.ACTIVE, 0),
+        pilots_completed=pilots.get(PilotStatus.COMPLETED, 0),
         rolled_out=rolled_out,
         rolled_out_share=_share(rolled_out, evaluated),
         recommendations=_counts(recommendations),

@@ -2,12 +2,13 @@
 
 import secrets
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.stages import Stage, Status
+from models.stages import ContractStatus, MethodologyStatus, PilotStatus, ReviewStatus, Stage, Status
 
 
 def utcnow() -> datetime:
@@ -17,6 +18,24 @@ def utcnow() -> datetime:
 def new_feedback_token() -> str:
     """The unguessable part of a pilot's public feedback link (and its QR code)."""
     return secrets.token_urlsafe(24)
+
+
+class Lifecycle(TypeDecorator):
+    """A lifecycle (models/stages.py) stored as its plain string, not a database enum, so adding a status needs no
+    type migration; read back as the enum's member."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, lifecycle: type[StrEnum], length: int | None = None):
+        super().__init__(length)
+        self.lifecycle = lifecycle
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(self.lifecycle(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else self.lifecycle(value)
 
 
 def json_field(default_factory=list) -> Any:
@@ -92,9 +111,8 @@ class Application(SQLModel, table=True):
     team_size: int | None = None
     team_experience_years: int | None = None
     route_to_purchase: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    # Stored as plain strings (not database enums) so adding a status needs no type migration.
-    status: str = Field(default=Status.SUBMITTED, index=True, sa_type=String(20))
-    stage: str = Field(default=Stage.APPLICATION, sa_type=String(20))
+    status: Status = Field(default=Status.SUBMITTED, index=True, sa_type=Lifecycle(Status, 20))
+    stage: Stage = Field(default=Stage.APPLICATION, sa_type=Lifecycle(Stage, 20))
     registration_number: str | None = Field(default=None, unique=True, max_length=20)
     duplicate_of_id: int | None = Field(default=None, foreign_key="application.id")
     screening: dict = json_field(dict)  # {"eligible": bool, "reasons": [...], "warnings": [...]}
@@ -123,7 +141,7 @@ class Methodology(SQLModel, table=True):
     application_id: int = Field(foreign_key="application.id", index=True)
     analysis_id: int = Field(foreign_key="analysis.id")
     site_id: int = Field(foreign_key="site.id")
-    status: str = Field(default="draft")  # draft | adopted | superseded
+    status: MethodologyStatus = Field(default=MethodologyStatus.DRAFT, sa_type=Lifecycle(MethodologyStatus))
     duration_weeks: int
     start_date: date
     end_date: date
@@ -145,8 +163,7 @@ class Pilot(SQLModel, table=True):
     methodology_id: int = Field(foreign_key="methodology.id")
     site_id: int = Field(foreign_key="site.id", index=True)
     company_id: int = Field(foreign_key="company.id")
-    # contracting (until all three parties signed) | active | stopped (midpoint decision) | completed
-    status: str = Field(default="active", index=True)
+    status: PilotStatus = Field(default=PilotStatus.ACTIVE, index=True, sa_type=Lifecycle(PilotStatus))
     contract_number: str = Field(unique=True, max_length=20)
     feedback_token: str = Field(default_factory=new_feedback_token, unique=True, max_length=43)
     start_date: date
@@ -187,7 +204,7 @@ class Contract(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", unique=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    status: str = Field(default="draft", index=True, max_length=20)  # draft | sent | partly_signed | signed
+    status: ContractStatus = Field(default=ContractStatus.DRAFT, index=True, sa_type=Lifecycle(ContractStatus, 20))
     document_id: int = Field(foreign_key="document.id")  # the version sent for signature
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
@@ -285,7 +302,7 @@ class MidpointReview(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     pilot_id: int = Field(foreign_key="pilot.id", unique=True)
-    status: str = Field(default="awaiting", max_length=10)  # awaiting | decided
+    status: ReviewStatus = Field(default=ReviewStatus.AWAITING, sa_type=Lifecycle(ReviewStatus, 10))
     flow_run_id: str | None = Field(default=None, max_length=36)  # the review run waiting for the decision
     requested_at: datetime = Field(default_factory=utcnow)
     decision: str | None = Field(default=None, max_length=10)  # continue | adjust | stop

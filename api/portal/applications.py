@@ -18,9 +18,7 @@ from sqlmodel import Session, select
 from api.deps import GatewayDep, SessionDep, SettingsDep
 from api.portal.i18n import LABELS
 from api.portal.web import ViewerDep, language, png_data_url, render
-from api.routers.applications import application_public
-from api.routers.contracts import contract_public
-from api.routers.documents import document_response
+from api.presenters import application_public, contract_public, document_response
 from documents.charts import kpi_chart
 from documents.poster import feedback_qr_png
 from documents.reports import SEVERITIES
@@ -28,7 +26,7 @@ from documents.reports import TEXT as REPORT_TEXT
 from models.db import get_required
 from models.errors import InvalidInput
 from models.permissions import Action, enforce
-from models.stages import Stage, Status
+from models.stages import PilotStatus, Stage, Status
 from models.stats import application_sector
 from models.tables import Application, Company, Contract, Document, Measurement, Methodology, Pilot, Sector, Site
 from models.users import application_resource, document_resource, pilot_resource, visible_applications
@@ -138,7 +136,7 @@ async def application_page(application_id: int, request: Request, session: Sessi
         adopted = session.get(Methodology, session.get(Pilot, pilot.id).methodology_id)
         kpi_charts = _kpi_charts(session, pilot.id, adopted, lang)
         kpis = {kpi["code"]: kpi for kpi in adopted.kpis}
-        if pilot.status == "active":
+        if pilot.status == PilotStatus.ACTIVE:
             qr = png_data_url(feedback_qr_png(pilot.feedback_url))
     return render(request, "application.html", {
         "app": application, "sites": sites, "active": "applications", "kpi_charts": kpi_charts, "qr": qr,

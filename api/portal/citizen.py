@@ -2,7 +2,7 @@
 
 No sign-in, no script: a plain form that works with a keyboard and a screen reader alone. Its answer is
 checked by the same schema and stored by the same endpoint function as the public JSON API
-(api/routers/feedback.py), so the rules (what may be asked, the repeat window) cannot drift apart.
+(api/citizen_feedback.py), so the rules (what may be asked, the repeat window) cannot drift apart.
 """
 
 from typing import Annotated, get_args
@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from api import citizen_feedback
 from api.deps import SessionDep, SettingsDep
 from api.portal.i18n import SUS_ITEMS, TEXT
 from api.portal.web import check_csrf, language, render
-from api.routers import feedback
 from models.schemas import AgeBand, CitizenFeedbackCreate
 from models.settings import get_settings
 from models.tables import Application
@@ -80,7 +80,7 @@ def _problem_page(request: Request, error: HTTPException, repeat_window_seconds:
 @router.get("/feedback/{token}", name="citizen_feedback")
 def feedback_page(token: str, request: Request, session: SessionDep, settings: SettingsDep):
     try:
-        pilot = feedback.pilot_for_token(session, token)
+        pilot = citizen_feedback.pilot_for_token(session, token)
     except HTTPException as error:
         return _problem_page(request, error, settings.feedback_repeat_window_seconds)
     return _form(request, session.get(Application, pilot.application_id).title, token)
@@ -92,14 +92,14 @@ async def send_feedback(token: str, request: Request, session: SessionDep, setti
     check_csrf(request, csrf_token)
     form = await request.form()
     try:
-        pilot = feedback.pilot_for_token(session, token)
+        pilot = citizen_feedback.pilot_for_token(session, token)
         title = session.get(Application, pilot.application_id).title
         try:
             answer = CitizenFeedbackCreate.model_validate(_answers(form))
         except ValidationError as error:
             return _form(request, title, token, dict(form), _problems(error, TEXT[language(request)]),
                          status.HTTP_422_UNPROCESSABLE_CONTENT)
-        await run_in_threadpool(feedback.submit, token, answer, request, session, settings)
+        await run_in_threadpool(citizen_feedback.accept_answer, token, answer, request, session, settings)
     except HTTPException as error:
         return _problem_page(request, error, settings.feedback_repeat_window_seconds)
     return RedirectResponse(f"{request.scope['root_path']}/feedback/{token}/thanks", status.HTTP_303_SEE_OTHER)

@@ -1,14 +1,14 @@
 """Contracts by status, those awaiting signatures first, with their signatures and downloads."""
 
-from typing import get_args
-
 from fastapi import APIRouter, Request
 
 from api.deps import SessionDep, SettingsDep
 from api.portal.i18n import LABELS
 from api.portal.web import ViewerDep, language, render
-from api.routers.contracts import ContractStatus, contract_public, visible_contracts
+from api.presenters import contract_public
 from models.errors import InvalidInput
+from models.read_models import visible_contracts
+from models.stages import ContractStatus
 from models.tables import Contract
 
 router = APIRouter()
@@ -17,8 +17,8 @@ router = APIRouter()
 @router.get("/contracts", name="contracts")
 def contracts_page(request: Request, session: SessionDep, settings: SettingsDep, viewer: ViewerDep,
                    status: str = ""):
-    statuses = [(value, LABELS[language(request)]["contract"][value]) for value in get_args(ContractStatus)]
-    if status and status not in get_args(ContractStatus):
+    statuses = [(value, LABELS[language(request)]["contract"][value]) for value in ContractStatus]
+    if status and status not in set(ContractStatus):
         raise InvalidInput(f"unknown contract status '{status}'")
     query = visible_contracts(viewer.principal)
     if status:

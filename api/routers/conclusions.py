@@ -1,17 +1,16 @@
 """Stage 5's human step over the API: the conclusions that let a waiting evaluation run finish its report."""
 
 from fastapi import APIRouter, status
-from sqlmodel import select
 
 from api.auth import PrincipalDep
 from api.deps import GatewayDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, idempotent
-from api.prefect_gateway import InputRejected, NotSuspended
+from api.prefect_gateway import InputRejected, NotSuspended, waiting_run
 from models.errors import InvalidInput
 from models.permissions import Action, enforce
+from models.read_models import open_stage_runs
 from models.schemas import EvaluationInput, StageRunAccepted
 from models.stages import Stage, StageNotAllowed
-from models.tables import StageRun
 from models.users import application_resource
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -33,13 +32,7 @@ async def submit_conclusions(application_id: int, conclusions: EvaluationInput, 
                           conclusions) as replay:
         if replay.answer is not None:  # a retry: the first answer, the run is not resumed twice
             return replay.response()
-        candidates = list(session.exec(
-            select(StageRun.flow_run_id)
-            .where(StageRun.application_id == application_id, StageRun.stage == Stage.EVALUATION,
-                   StageRun.final_state.is_(None))
-            .order_by(StageRun.id.desc())))
-        waiting = await gateway.pause_keys(candidates)
-        run_id = next((run for run in candidates if run in waiting), None)
+        run_id = await waiting_run(gateway, open_stage_runs(session, application_id, Stage.EVALUATION))
         if run_id is None:
             raise StageNotAllowed(f"no pilot-evaluation run of application {application_id} is waiting for "
                                   "conclusions; start the evaluation stage first, and wait until it asks for them")

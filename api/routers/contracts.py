@@ -2,65 +2,34 @@
 
 import asyncio
 import time
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
-from sqlalchemy import case
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.auth import PrincipalDep
 from api.deps import GatewayDep, SessionDep, SettingsDep
-from api.prefect_gateway import NotSuspended, PrefectGateway, PrefectUnavailable
-from api.routers.decisions import open_adoption_runs, suspended_adoption_run
-from api.routers.documents import document_public
+from api.prefect_gateway import NotSuspended, PrefectGateway, PrefectUnavailable, waiting_run
+from api.presenters import contract_public
 from documents.registry import PDF, document_store
-from models.adoption import (
-    ContractConflict,
-    awaited_parties,
-    check_signature,
-    lock_contract,
-    record_signature,
-    signatures_of,
-)
+from models.adoption import ContractConflict, check_signature, lock_contract, record_signature
 from models.db import get_required
-from models.permissions import Action, Principal, enforce, enforce_signature
-from models.schemas import ContractPublic, SignatureCreate, SignaturePublic, SignatureRecorded
-from models.settings import Settings, local_today
-from models.tables import Application, Company, Contract, Document, Pilot, Site
-from models.users import contract_resource, visible_applications
+from models.permissions import Action, enforce, enforce_signature
+from models.read_models import open_stage_runs, visible_contracts
+from models.schemas import ContractPublic, SignatureCreate, SignatureRecorded
+from models.settings import local_today
+from models.stages import ContractStatus, Pause, Stage
+from models.tables import Contract
+from models.users import contract_resource
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 
-ContractStatus = Literal["draft", "sent", "partly_signed", "signed"]
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 # How long the last signature waits for an adoption run that is still on its way to suspending itself.
 RESUME_PATIENCE_SECONDS = 15.0
-# Contracts waiting for signatures first: they are what the staff work on.
-AWAITING_FIRST = case((Contract.status.in_(("sent", "partly_signed")), 0), (Contract.status == "draft", 1), else_=2)
-
-
-def contract_public(session: Session, settings: Settings, contract: Contract) -> ContractPublic:
-    pilot = session.get(Pilot, contract.pilot_id)
-    application = session.get(Application, contract.application_id)
-    site = session.get(Site, pilot.site_id)
-    return ContractPublic(
-        id=contract.id, contract_number=pilot.contract_number, application_id=contract.application_id,
-        pilot_id=pilot.id, status=contract.status, company=session.get(Company, application.company_id).name,
-        site=site.name_ru if application.language == "ru" else site.name_en, created_at=contract.created_at,
-        sent_at=contract.sent_at, signed_at=contract.signed_at, awaiting=awaited_parties(session, contract.id),
-        signatures=[SignaturePublic.model_validate(s, from_attributes=True)
-                    for s in signatures_of(session, contract.id)],
-        document=document_public(settings, session.get(Document, contract.document_id)),
-    )
-
-
-def visible_contracts(principal: Principal):
-    """The contracts `principal` may read, those awaiting signatures first, then newest first."""
-    return (select(Contract).join(Application, Application.id == Contract.application_id)
-            .where(visible_applications(principal)).order_by(AWAITING_FIRST, Contract.id.desc()))
 
 
 @router.get("", response_model=list[ContractPublic])
@@ -109,14 +78,14 @@ async def _resume_adoption(session: Session, gateway: PrefectGateway, applicatio
     itself (it checked the signatures a moment before the last one arrived), so wait for it a little."""
     deadline = time.monotonic() + RESUME_PATIENCE_SECONDS
     while True:
-        run_id = await suspended_adoption_run(session, gateway, application_id, "signatures-")
+        run_id = await waiting_run(gateway, open_stage_runs(session, application_id, Stage.ADOPTION), Pause.SIGNATURES)
         if run_id is not None:
             try:
                 await gateway.resume(run_id)
                 return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
             except NotSuspended:
                 pass  # resumed by someone else meanwhile; look again
-        runs = await gateway.flow_runs(open_adoption_runs(session, application_id))
+        runs = await gateway.flow_runs(open_stage_runs(session, application_id, Stage.ADOPTION))
         running = [run for run in runs.values() if run.state_type == "RUNNING"]
         if not running or time.monotonic() > deadline:
             return ("no pilot-adoption run is waiting for the signatures; resume the suspended run in the Prefect "
@@ -145,7 +114,7 @@ async def sign(contract_id: int, data: Annotated[SignatureCreate, Depends(signat
         session.rollback()
         raise ContractConflict(f"the {data.party} already signed contract {contract_id}") from exc
     activation = None
-    if contract.status == "signed":
+    if contract.status == ContractStatus.SIGNED:
         try:
             activation = await _resume_adoption(session, gateway, contract.application_id)
         except PrefectUnavailable as exc:

@@ -2,39 +2,22 @@
 for it (the same decision the run's form in the Prefect UI takes)."""
 
 from fastapi import APIRouter, status
-from sqlmodel import Session, select
 
 from api.auth import PrincipalDep
 from api.deps import GatewayDep, SessionDep, SettingsDep
 from api.idempotency import IdempotencyKey, idempotent
-from api.prefect_gateway import InputRejected, NotSuspended, PrefectGateway
+from api.prefect_gateway import InputRejected, NotSuspended, waiting_run
 from models.adoption import check_decision
 from models.db import get_required
 from models.errors import InvalidInput
 from models.permissions import Action, enforce
+from models.read_models import open_stage_runs
 from models.schemas import AdoptionDecision, DecisionAccepted
-from models.stages import Stage, Status
-from models.tables import Application, StageRun
+from models.stages import Pause, Stage, Status
+from models.tables import Application
 from models.users import application_resource
 
 router = APIRouter(prefix="/applications", tags=["adoption"])
-
-
-def open_adoption_runs(session: Session, application_id: int) -> list[str]:
-    """The application's pilot-adoption runs not known to have ended, newest first."""
-    return list(session.exec(
-        select(StageRun.flow_run_id).where(StageRun.application_id == application_id,
-                                           StageRun.stage == Stage.ADOPTION, StageRun.final_state.is_(None))
-        .order_by(StageRun.id.desc())
-    ))
-
-
-async def suspended_adoption_run(session: Session, gateway: PrefectGateway, application_id: int,
-                                 pause_key_prefix: str) -> str | None:
-    """The application's pilot-adoption run suspended under a pause key with this prefix, newest first."""
-    run_ids = open_adoption_runs(session, application_id)
-    pause_keys = await gateway.pause_keys(run_ids)
-    return next((run_id for run_id in run_ids if (pause_keys.get(run_id) or "").startswith(pause_key_prefix)), None)
 
 
 @router.post("/{application_id}/decision", status_code=status.HTTP_202_ACCEPTED, response_model=DecisionAccepted,
@@ -53,7 +36,7 @@ async def decide(application_id: int, decision: AdoptionDecision, session: Sessi
         if replay.answer is not None:  # a retry: the first answer, nothing resumed twice
             return replay.response()
         application = get_required(session, Application, application_id)
-        run_id = await suspended_adoption_run(session, gateway, application_id, "decision-")
+        run_id = await waiting_run(gateway, open_stage_runs(session, application_id, Stage.ADOPTION), Pause.DECISION)
         if run_id is None:
             hint = ("start the adoption stage first" if application.status == Status.ANALYSED
                     else "a decision is taken on an analysed application")

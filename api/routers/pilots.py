@@ -8,8 +8,7 @@ from sqlmodel import Session, select
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep, SettingsDep
-from api.routers.documents import content_disposition
-from api.routers.feedback import feedback_url
+from api.presenters import content_disposition, feedback_url
 from documents.pdf import PdfConversionError, PdfUnavailable, convert_to_pdf
 from documents.poster import PosterText, feedback_poster_docx, feedback_qr_png
 from documents.registry import DOCX
@@ -20,7 +19,7 @@ from models.monitoring import add_feedback, add_measurement
 from models.permissions import Action, enforce
 from models.schemas import FeedbackCreate, MeasurementCreate
 from models.settings import Settings, local_today
-from models.stages import StageNotAllowed
+from models.stages import PilotStatus, StageNotAllowed
 from models.tables import Application, Methodology, Notification, Pilot, Site
 from models.users import pilot_resource
 
@@ -31,7 +30,7 @@ CSV_CONTENT_TYPES = {"text/csv", "application/csv", "text/plain"}
 
 def active_pilot(session: Session, pilot_id: int) -> Pilot:
     pilot = get_required(session, Pilot, pilot_id)
-    if pilot.status != "active":
+    if pilot.status != PilotStatus.ACTIVE:
         raise StageNotAllowed(f"pilot {pilot_id} is {pilot.status}; it no longer collects data")
     return pilot
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep, SettingsDep
-from api.routers.documents import content_disposition
-from documents.registry import DOCX
+from api.presenters import content_disposition
+from documents.registry import DOCX, document_filename
 from documents.render import render_docx
 from documents.reports import program_charts, program_report_context
 from models.permissions import Action, enforce
@@ -50,6 +50,5 @@ def quarterly_report(session: SessionDep, settings: SettingsDep, principal: Prin
         program_stats(session), quarter_stats(session, year, quarter),
         settings.agency_name_ru if language == "ru" else settings.agency_name_en, today, language)
     rendered = render_docx(f"program_report_{language}.docx", context)
-    filename = (f"Отчёт о программе {year}-Q{quarter}.docx" if language == "ru"
-                else f"Program report {year}-Q{quarter}.docx")
+    filename = document_filename("program_report", language, f"{year}-Q{quarter}")
     return Response(rendered.content, media_type=DOCX, headers={"Content-Disposition": content_disposition(filename)})

@@ -3,6 +3,7 @@
 from collections.abc import Collection, Iterable
 
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
+from models.stages import ContractStatus
 
 PARTIES = ("company", "site", "agency")  # who signs the tripartite contract
 
@@ -43,8 +44,8 @@ def adjusted_kpis(kpis: list[dict], targets: Iterable[tuple[str, float]]) -> lis
     return adjusted
 
 
-def contract_status(signed_parties: Collection[str]) -> str:
+def contract_status(signed_parties: Collection[str]) -> ContractStatus:
     """'sent' until someone signs, 'partly_signed' until all three parties have, then 'signed'."""
     if not signed_parties:
-        return "sent"
-    return "signed" if set(PARTIES) <= set(signed_parties) else "partly_signed"
+        return ContractStatus.SENT
+    return ContractStatus.SIGNED if set(PARTIES) <= set(signed_parties) else ContractStatus.PARTLY_SIGNED

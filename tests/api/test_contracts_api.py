@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import api.routers.contracts as contracts_router
+import documents.registry as document_registry
 import flows.adoption as adoption_flow
 from api.deps import get_gateway
 from api.main import create_app
@@ -65,7 +66,7 @@ def gateway():
 @pytest.fixture
 def client(database, gateway, monkeypatch):
     # LibreOffice would take a second per contract; its own tests are in tests/unit/test_contracts.py.
-    monkeypatch.setattr(adoption_flow, "convert_to_pdf", lambda docx: FAKE_PDF)
+    monkeypatch.setattr(document_registry, "convert_to_pdf", lambda docx: FAKE_PDF)
     app = create_app()
     app.dependency_overrides[get_gateway] = lambda: gateway
     with TestClient(app, raise_server_exceptions=False) as test_client:
@@ -298,7 +299,7 @@ def test_without_libreoffice_the_contract_is_docx_only(client, monkeypatch):
     def missing(docx):
         raise PdfUnavailable("LibreOffice (soffice) is not installed")
 
-    monkeypatch.setattr(adoption_flow, "convert_to_pdf", missing)
+    monkeypatch.setattr(document_registry, "convert_to_pdf", missing)
     _, contract_id, _ = contract_for_signature()
     document = client.get(f"/contracts/{contract_id}", headers=KEY).json()["document"]
     assert document["pdf_url"] is None

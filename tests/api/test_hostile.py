@@ -159,8 +159,7 @@ def assert_literal(text: str, values: list[str]) -> None:
 @pytest.fixture
 def no_pdf(monkeypatch):
     """The documents' text is what is checked here; LibreOffice's PDF is tested elsewhere."""
-    monkeypatch.setattr("flows.adoption.pdf_rendition", lambda content: None)
-    monkeypatch.setattr("flows.evaluation.pdf_rendition", lambda content: None)
+    monkeypatch.setattr("documents.registry.pdf_rendition", lambda content: None)
 
 
 def hostile_pilot(start: date) -> tuple[int, dict[str, str]]:

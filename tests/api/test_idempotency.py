@@ -260,7 +260,7 @@ def test_re_running_contract_generation_after_a_crash_keeps_one_contract(databas
     from models.tables import Contract, Document
     from tests.piloting import piloting_application
 
-    monkeypatch.setattr("flows.adoption.pdf_rendition", lambda content: None)
+    monkeypatch.setattr("documents.registry.pdf_rendition", lambda content: None)
     with session_scope() as session:
         application_id = piloting_application(session, start=local_today() + timedelta(days=14)).application_id
     first = generate_contract.fn(application_id)

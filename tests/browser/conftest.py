@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-import flows.adoption as adoption_flow
+import documents.registry as document_registry
 from admin.migrate import prepare_database
 from models import db, settings
 from models.settings import PROJECT_ROOT, local_today
@@ -57,7 +57,7 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
             patch.setenv(name, value)
         settings.get_settings.cache_clear()
         db.get_engine.cache_clear()
-        patch.setattr(adoption_flow, "convert_to_pdf", lambda docx: FAKE_PDF)
+        patch.setattr(document_registry, "convert_to_pdf", lambda docx: FAKE_PDF)
         prepare_database()
         program = seed_program(local_today())
         log = (root / "uvicorn.log").open("w")
