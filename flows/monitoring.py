@@ -11,18 +11,23 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from flows.common import acting, current_flow_run_id
 from models import actors
 from models.db import get_required, session_scope
-from models.monitoring import PilotEvent, active_pilot_ids, monitor_batch, review_expired, worst_first
-from models.rules.monitoring import SEVERITY_ORDER, midpoint_review_description
+from models.monitoring import (
+    PilotEvent,
+    active_pilot_ids,
+    claim_review,
+    monitor_batch,
+    record_review_decision,
+    worst_first,
+)
+from models.rules.monitoring import SEVERITY_ORDER
 from models.schemas import ActorName, DecidedBy, MidpointDecision
 from models.settings import get_settings, local_today
-from models.stages import Actor, PilotStatus, ReviewStatus, Stage, StageNotAllowed, Status, check_can_start
-from models.tables import Application, Checkpoint, Methodology, MidpointReview, Pilot, utcnow
-from models.transitions import transition
+from models.stages import Actor, PilotStatus, Stage, StageNotAllowed, Status, check_can_start
+from models.tables import Application, Pilot
 
 ARTIFACT_ROWS = 1000  # the table artifact lists the worst pilots; the counts cover them all
 
@@ -105,28 +110,9 @@ def pilot_monitoring(
 def claim_midpoint_review(pilot_id: int) -> dict | None:
     """Make this run the one that waits for the pilot's midpoint decision; None when the pilot is not
     active, the decision is taken, or another run is already waiting for it."""
-    run_id = current_flow_run_id()
     try:
         with session_scope() as session:
-            pilot = get_required(session, Pilot, pilot_id)
-            if pilot.status != PilotStatus.ACTIVE:
-                return None
-            review = session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).first()
-            if review is None:
-                review = MidpointReview(pilot_id=pilot_id, flow_run_id=run_id)
-            elif review.status == ReviewStatus.DECIDED:
-                return None
-            elif review.flow_run_id != run_id:
-                if not review_expired(review.requested_at):
-                    return None
-                review.flow_run_id, review.requested_at = run_id, utcnow()  # the earlier request expired
-            session.add(review)
-            methodology = session.get(Methodology, pilot.methodology_id)
-            checkpoint = session.exec(select(Checkpoint).where(Checkpoint.pilot_id == pilot_id)
-                                      .order_by(Checkpoint.as_of.desc())).first()
-            return {"coordinator": methodology.adopted_by or "coordinator",
-                    "description": midpoint_review_description(
-                        pilot.contract_number, checkpoint.model_dump(mode="json") if checkpoint else None)}
+            return claim_review(session, pilot_id, current_flow_run_id())
     except IntegrityError:  # a concurrent run created the review first
         return None
 
@@ -137,21 +123,9 @@ class MidpointForm(RunInput, DecidedBy, MidpointDecision):
 
 @task
 def record_midpoint_decision(pilot_id: int, decision: MidpointDecision, decided_by: str) -> None:
-    """Store the decision and audit it as done by `decided_by` (the coordinator's name goes in the detail);
-    'stop' ends the pilot's monitoring and data collection."""
-    run_id = current_flow_run_id()
+    """Store the decision and audit it as done by `decided_by`; 'stop' ends the pilot's monitoring."""
     with session_scope() as session:
-        review = session.exec(select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).one()
-        review.status, review.decision, review.decided_at = ReviewStatus.DECIDED, decision.decision, utcnow()
-        review.coordinator, review.comment = decision.coordinator, decision.comment
-        session.add(review)
-        pilot = session.get(Pilot, pilot_id)
-        if decision.decision == "stop":
-            pilot.status = PilotStatus.STOPPED
-            session.add(pilot)
-        detail = f"midpoint decision for pilot {pilot.contract_number}: {decision.decision} by {decision.coordinator}"
-        transition(session, session.get(Application, pilot.application_id), Stage.MONITORING, Status.PILOTING,
-                   decided_by, run_id, detail + (f": {decision.comment}" if decision.comment else ""))
+        record_review_decision(session, pilot_id, decision, decided_by, current_flow_run_id())
 
 
 @flow(name="pilot-midpoint-review", log_prints=True)

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, select
 from sqlmodel import Session, col
+from sqlmodel import select as orm_select
 
+from models.db import get_required
 from models.errors import InvalidInput
 from models.rules.monitoring import (
     FEEDBACK_FREQUENCY_DAYS,
@@ -24,13 +26,15 @@ from models.rules.monitoring import (
     PilotPlan,
     evaluate_checkpoint,
     midpoint_date,
+    midpoint_review_description,
     new_signals,
 )
 from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING, sus_score
-from models.schemas import FeedbackCreate, MeasurementCreate
+from models.schemas import FeedbackCreate, MeasurementCreate, MidpointDecision
 from models.settings import get_settings, local_date
-from models.stages import PilotStatus
-from models.tables import Checkpoint, Feedback, Measurement, Methodology, MidpointReview, Pilot, utcnow
+from models.stages import PilotStatus, ReviewStatus, Stage, Status
+from models.tables import Application, Checkpoint, Feedback, Measurement, Methodology, MidpointReview, Pilot, utcnow
+from models.transitions import transition
 
 
 def add_measurement(session: Session, pilot: Pilot, data: MeasurementCreate) -> Measurement:
@@ -218,3 +222,45 @@ def monitor_batch(session: Session, pilot_ids: Sequence[int], as_of: date, flow_
 
 def worst_first(summaries: list[dict]) -> list[dict]:
     return sorted(summaries, key=lambda s: (SEVERITY_ORDER[s["severity"]], -s["deviations"], s["pilot"]))
+
+
+def claim_review(session: Session, pilot_id: int, run_id: str | None) -> dict | None:
+    """Make `run_id` the run that waits for the pilot's midpoint decision, and return its form's coordinator and
+    description; None when the pilot is not active, the decision is taken, or another run waits for it already
+    (IntegrityError when a concurrent run creates the review first)."""
+    pilot = get_required(session, Pilot, pilot_id)
+    if pilot.status != PilotStatus.ACTIVE:
+        return None
+    review = session.exec(orm_select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).first()
+    if review is None:
+        review = MidpointReview(pilot_id=pilot_id, flow_run_id=run_id)
+    elif review.status == ReviewStatus.DECIDED:
+        return None
+    elif review.flow_run_id != run_id:
+        if not review_expired(review.requested_at):
+            return None
+        review.flow_run_id, review.requested_at = run_id, utcnow()  # the earlier request expired
+    session.add(review)
+    methodology = session.get(Methodology, pilot.methodology_id)
+    checkpoint = session.exec(orm_select(Checkpoint).where(Checkpoint.pilot_id == pilot_id)
+                              .order_by(Checkpoint.as_of.desc())).first()
+    return {"coordinator": methodology.adopted_by or "coordinator",
+            "description": midpoint_review_description(
+                pilot.contract_number, checkpoint.model_dump(mode="json") if checkpoint else None)}
+
+
+def record_review_decision(session: Session, pilot_id: int, decision: MidpointDecision, decided_by: str,
+                           run_id: str | None) -> None:
+    """Store the midpoint decision, audited as done by `decided_by` (the coordinator's name goes in the detail);
+    'stop' ends the pilot's monitoring and data collection."""
+    review = session.exec(orm_select(MidpointReview).where(MidpointReview.pilot_id == pilot_id)).one()
+    review.status, review.decision, review.decided_at = ReviewStatus.DECIDED, decision.decision, utcnow()
+    review.coordinator, review.comment = decision.coordinator, decision.comment
+    session.add(review)
+    pilot = session.get(Pilot, pilot_id)
+    if decision.decision == "stop":
+        pilot.status = PilotStatus.STOPPED
+        session.add(pilot)
+    detail = f"midpoint decision for pilot {pilot.contract_number}: {decision.decision} by {decision.coordinator}"
+    transition(session, session.get(Application, pilot.application_id), Stage.MONITORING, Status.PILOTING,
+               decided_by, run_id, detail + (f": {decision.comment}" if decision.comment else ""))

