@@ -9,10 +9,12 @@ top, so every step before a suspension first looks at what is stored and never d
 from datetime import date
 from itertools import count
 from typing import Literal
+from uuid import UUID
 
-from prefect import flow, task
+from prefect import flow, get_client, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import INPUTS, NO_CACHE, RUN_ID
+from prefect.exceptions import Pause as RunSuspended
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from pydantic import Field, ValidationError, create_model
@@ -211,15 +213,36 @@ def parties_to_sign(contract_id: int) -> list[str]:
         return awaited_parties(session, contract_id)
 
 
+def signatures_complete(contract_id: int) -> bool:
+    with session_scope() as session:
+        return not awaited_parties(session, contract_id)
+
+
+def resume_this_run() -> None:
+    with get_client(sync_client=True) as client:
+        client.resume_flow_run(UUID(current_flow_run_id()))
+
+
 def wait_for_signatures(contract_id: int) -> None:
     """Suspend until all three parties signed. The last signature resumes the run; a run resumed earlier
-    (say, by hand in the Prefect UI) finds signatures missing and suspends again under the next key."""
+    (say, by hand in the Prefect UI) finds signatures missing and suspends again under the next key.
+
+    The last signature may be stored after the run looked at the signatures and before the server held it
+    suspended: the API, looking for a suspended run, then finds none. So once the server holds it suspended,
+    the run looks once more, and resumes itself if the contract is complete: whichever of the two comes second
+    sees the other, and a worker runs the resumed run again from the top, which starts the pilot."""
     for attempt in count(1):
         missing = parties_to_sign(contract_id)
         if not missing:
             return
         print(f"contract {contract_id}: waiting for the signature of the {', '.join(missing)}")
-        suspend_flow_run(key=Pause.SIGNATURES.key(attempt))
+        try:
+            suspend_flow_run(key=Pause.SIGNATURES.key(attempt))
+        except RunSuspended:
+            if signatures_complete(contract_id):
+                print(f"contract {contract_id}: the last signature came in while suspending; resuming")
+                resume_this_run()
+            raise
 
 
 @task(retries=2, retry_delay_seconds=2)

@@ -1,7 +1,5 @@
 """Tripartite contracts: list them for the staff, record the parties' signatures."""
 
-import asyncio
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile, status
@@ -28,8 +26,6 @@ from models.users import contract_resource
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
-# How long the last signature waits for an adoption run that is still on its way to suspending itself.
-RESUME_PATIENCE_SECONDS = 15.0
 
 
 @router.get("", response_model=list[ContractPublic])
@@ -74,23 +70,19 @@ async def _read_scan(scan: UploadFile) -> bytes:
 
 
 async def _resume_adoption(session: Session, gateway: PrefectGateway, application_id: int) -> str:
-    """Resume the adoption run waiting for the signatures. A run still running may be about to suspend
-    itself (it checked the signatures a moment before the last one arrived), so wait for it a little."""
-    deadline = time.monotonic() + RESUME_PATIENCE_SECONDS
-    while True:
-        run_id = await waiting_run(gateway, open_stage_runs(session, application_id, Stage.ADOPTION), Pause.SIGNATURES)
-        if run_id is not None:
-            try:
-                await gateway.resume(run_id)
-                return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
-            except NotSuspended:
-                pass  # resumed by someone else meanwhile; look again
-        runs = await gateway.flow_runs(open_stage_runs(session, application_id, Stage.ADOPTION))
-        running = [run for run in runs.values() if run.state_type == "RUNNING"]
-        if not running or time.monotonic() > deadline:
-            return ("no pilot-adoption run is waiting for the signatures; resume the suspended run in the Prefect "
-                    "UI or start the adoption stage, and it starts the pilot")
-        await asyncio.sleep(0.5)
+    """Resume the adoption run waiting for the signatures. A run that is not suspended yet, when the last
+    signature came in on its way there, finds the contract complete once suspended and resumes itself
+    (flows/adoption.py, wait_for_signatures)."""
+    run_id = await waiting_run(gateway, open_stage_runs(session, application_id, Stage.ADOPTION), Pause.SIGNATURES)
+    if run_id is not None:
+        try:
+            await gateway.resume(run_id)
+            return f"the pilot-adoption run {run_id} was resumed: it starts the pilot"
+        except NotSuspended:
+            pass  # resumed meanwhile (by the run itself, or by hand)
+    return ("no pilot-adoption run is suspended waiting for the signatures: a run on its way there resumes "
+            "itself and starts the pilot; otherwise resume the suspended run in the Prefect UI or start the "
+            "adoption stage, and it starts the pilot")
 
 
 @router.post("/{contract_id}/signatures", status_code=status.HTTP_201_CREATED, response_model=SignatureRecorded,

@@ -13,6 +13,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRun
 from prefect.input.run_input import keyset_from_paused_state
 from sqlmodel import select
 
+import flows.adoption as adoption_flow
 from api.main import create_app
 from documents.pdf import soffice_path
 from flows.analysis import pilot_analysis
@@ -205,6 +206,28 @@ def test_resuming_before_all_signed_suspends_again(api):
     with session_scope() as session:
         assert session.exec(select(Contract)).one().status == "sent"
         assert len(session.exec(select(Document)).all()) == 1  # the contract was not generated twice
+
+
+def test_the_last_signature_while_the_run_suspends_is_not_lost(api, monkeypatch):
+    """The race: the run looks at the signatures (two of three), the third is stored and the API finds no
+    suspended run to resume, then the server holds the run suspended. The run looks again once suspended."""
+    application_id = analysed_application()
+    flow_run_id = driver.start(application_id)
+    driver.resume(flow_run_id, {"decision": "approve", "coordinator": "G"})
+    real_suspend = adoption_flow.suspend_flow_run
+
+    def signature_arrives_first(**kwargs):
+        if kwargs["key"] == "signatures-2":  # the replayed decision's pause goes through as it is
+            driver.sign_all(application_id)  # committed after the run's look, before its suspension
+        return real_suspend(**kwargs)
+
+    monkeypatch.setattr(adoption_flow, "suspend_flow_run", signature_arrives_first)
+    state = driver.resume(flow_run_id)  # by hand, before any signature: it suspends again under signatures-2
+    assert state.state_details.pause_key == "signatures-2"
+    assert run_state(flow_run_id).type.value == "SCHEDULED"  # it resumed itself: no one else would have
+
+    state = driver.execute(flow_run_id)  # what the worker does with a resumed run
+    assert state.is_completed() and status_of(application_id) == Status.PILOTING
 
 
 def test_a_decision_with_no_run_waiting_is_409(api):
