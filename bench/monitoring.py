@@ -46,6 +46,7 @@ from models.monitoring import (
 )
 from models.rules.methodology import checkpoint_calendar
 from models.rules.statistics import sus_score
+from models.tables import Analysis, Application, Company, Methodology, Pilot
 
 WORK_DIR = Path("/tmp/pilotflow-bench")
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -89,11 +90,10 @@ def insert_pilots(engine: sa.Engine, plans: list[dict]) -> None:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         seed_catalog(session)
-    # The database's own tables (reflected), so columns other stages add with defaults need no mention here.
-    tables = sa.MetaData()
-    tables.reflect(engine, only=["company", "application", "analysis", "methodology", "pilot"])
-    company, application, analysis, methodology, pilot = (tables.tables[name] for name in (
-        "company", "application", "analysis", "methodology", "pilot"))
+    # The models' own tables, whose column defaults fill what is not given here: a column added with a default
+    # needs no mention (the reflected tables had none, and the bench failed on every NOT NULL column added later).
+    company, application, analysis, methodology, pilot = (model.__table__ for model in (
+        Company, Application, Analysis, Methodology, Pilot))
     with engine.begin() as connection:
         site_ids = connection.execute(sa.text("SELECT id FROM site ORDER BY id")).scalars().all()
         connection.execute(sa.insert(company), [{
@@ -350,6 +350,9 @@ def report(name: str, result: dict, in_process: bool) -> None:
     print(f"  checkpoint records for {AS_OF} after all re-runs: {result['records_for_the_day']} (one per pilot)")
     print(f"  peak RSS of the measuring process: {result['peak_rss_mb']:.0f} MB")
     growth = {int(n): t for n, t in result["growth"].items()}  # JSON made the keys strings
+    if not growth:
+        print(f"  growth: not measured (fewer pilots than the smallest step, {min(GROWTH_SIZES):,})")
+        return
     first = min(growth)
     print("  growth: " + ", ".join(f"{n:,} pilots {t:.1f} s ({t / growth[first]:.1f}x)" for n, t in growth.items()))
 
