@@ -1,6 +1,9 @@
 """The pilotflow API: thin routes over the domain, errors as JSON with a message, never a traceback."""
 
+import asyncio
 import logging
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
@@ -10,7 +13,7 @@ from sqlalchemy.exc import DataError
 
 from api.limits import RequestLimits
 from api.portal import create_portal
-from api.prefect_gateway import NotSuspended, PrefectUnavailable
+from api.prefect_gateway import NotSuspended, PrefectGateway, PrefectUnavailable
 from api.routers import (
     analysis,
     applications,
@@ -24,11 +27,13 @@ from api.routers import (
     pilots,
     stats,
 )
+from api.zombie_runs import check_forever
 from documents.store import DocumentIntegrityError, DocumentNotFound
 from models.adoption import ContractConflict
 from models.errors import InvalidInput, NotFound
 from models.idempotency import IdempotencyConflict
 from models.permissions import Forbidden
+from models.settings import get_settings
 from models.stages import StageNotAllowed
 
 logger = logging.getLogger("pilotflow.api")
@@ -55,8 +60,24 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), str(exc))
 
 
+@asynccontextmanager
+async def _lifespan(_: FastAPI):
+    """The zombie check (api/zombie_runs.py) runs as long as the API does."""
+    settings = get_settings()
+    check = None
+    if settings.zombie_window_seconds > 0:
+        check = asyncio.create_task(check_forever(
+            PrefectGateway(), timedelta(seconds=settings.zombie_window_seconds), settings.zombie_check_interval_seconds))
+    yield
+    if check is not None:
+        check.cancel()
+        with suppress(asyncio.CancelledError):
+            await check
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="pilotflow",
         description="Innovation pilot program: applications, stage flows, pilots and their documents.\n\n"
                     "Инновационная пилотная программа: заявки, этапы, пилоты и документы.",

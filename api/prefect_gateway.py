@@ -12,17 +12,21 @@ Two things keep the API quick when it asks the server about runs:
 
 import ssl
 import time
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from uuid import UUID
 
 import certifi
 import httpx
 from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
+from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
 from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY
+from prefect.states import Crashed
 
 from models.schemas import FlowRunPublic
 from models.settings import get_settings
@@ -41,6 +45,7 @@ class InputRejected(Exception):
     """The Prefect server refused the input: it does not fit the form the suspended run asks for."""
 
 
+HEARTBEAT_EVENT = "prefect.flow-run.heartbeat"
 UNREACHABLE_GRACE_SECONDS = 5.0
 _unreachable_until = 0.0  # time.monotonic() until which the state reads do not try again
 _CONNECTION_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout, OSError)
@@ -153,6 +158,39 @@ class PrefectGateway:
             raise InputRejected(f"the waiting run refused the input: {reason}")
         if result.status != SetStateStatus.ACCEPT:
             raise NotSuspended(f"flow run {flow_run_id} cannot be resumed: {reason or result.status.value}")
+
+    async def crash_silent_runs(self, window: timedelta) -> list[str]:
+        """Mark Crashed every flow run that is Running, has sent heartbeats since it started running, and none
+        within `window`: the process running it is gone (its worker or machine died). A run that sends no
+        heartbeats at all (none configured where it runs) is left alone, and so is every run not Running:
+        suspended runs hold no process. Not forced: the server refuses to crash a run that has just ended.
+        Returns the ids of the runs it crashed."""
+        now = datetime.now(UTC)
+        crashed = []
+        try:
+            async with _client() as client:
+                running = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING]))))
+                for run in running:
+                    since = run.state.timestamp
+                    if since > now - window:
+                        continue  # running for less than the window: not judged yet
+                    latest = await client.read_events(EventFilter(  # newest first
+                        event=EventNameFilter(name=[HEARTBEAT_EVENT]),
+                        resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
+                        occurred=EventOccurredFilter(since=since, until=now)), limit=1)
+                    if not latest.events or latest.events[0].occurred > now - window:
+                        continue
+                    result = await client.set_flow_run_state(run.id, Crashed(message=(
+                        f"No heartbeat for {window.total_seconds():g} s: the process running this flow run is "
+                        "gone (its worker or machine died). Marked Crashed by pilotflow's zombie check; the "
+                        "stage can be started again.")))
+                    if result.status == SetStateStatus.ACCEPT:
+                        crashed.append(str(run.id))
+        except (httpx.HTTPError, OSError, RuntimeError) as exc:
+            raise _unavailable(exc) from exc
+        _reached()
+        return crashed
 
 
 async def waiting_run(gateway: PrefectGateway, run_ids: list[str], pause: Pause | None = None) -> str | None:

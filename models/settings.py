@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     idempotency_retention_hours: int = 24
     # How long a midpoint review waits for the coordinator before the sweep asks again.
     midpoint_review_timeout_days: int = 14
+    # A flow run Running with no heartbeat for this long (its worker or machine died) is marked Crashed by the
+    # API's zombie check (api/zombie_runs.py), every zombie_check_interval_seconds; 0 turns the check off.
+    # The workers' PREFECT_FLOWS_HEARTBEAT_FREQUENCY must be at most a third of the window (the stack sets 30).
+    zombie_window_seconds: float = 90
+    zombie_check_interval_seconds: float = 30
     # E-mail to coordinators about severe deviations; with no smtp_host nothing is sent (the
     # notification row is still written). Addresses: per coordinator name, else the team mailbox.
     smtp_host: str = ""

@@ -81,7 +81,7 @@ def stack_environment(api_key: str, databases: dict[str, str]) -> dict[str, str]
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "2",  # pick up triggered runs quickly
         # Flow runs (the worker passes its environment on) send a heartbeat every 30 s; without one for
-        # 90 s the automation from scripts/automations.py has pilot-zombie-check mark it Crashed (its worker died).
+        # 90 s the API's zombie check (api/zombie_runs.py) marks the run Crashed (its worker died).
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
     })
     return env
@@ -174,8 +174,6 @@ def up() -> None:
         log("deployments: registering the five stages and their helper flows from prefect.yaml")
         run([str(BIN / "prefect"), "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite"], env)
         run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env)
-        # Idempotent: created once, then found by name (and updated if scripts/automations.py changed).
-        log(run([str(BIN / "python"), "scripts/automations.py"], env).strip())
         start("worker", [str(BIN / "prefect"), "worker", "start", "--pool", WORK_POOL, "--type", "process"])
         api = start("api", [str(BIN / "uvicorn"), "api.main:app", "--host", "127.0.0.1", "--port", str(API_PORT)])
         wait_for(f"http://127.0.0.1:{API_PORT}/health", "the API", api)

@@ -132,10 +132,8 @@ def test_worker_killed_while_generating_the_contract(stack):
             if profile and Path(profile[1]).name.startswith("pilotflow-pdf-"):
                 shutil.rmtree(profile[1], ignore_errors=True)
 
-    # Prefect knows nothing of the death: the run stays Running. (In the stack scripts/stack.py starts, the
-    # automation from scripts/automations.py has pilot-zombie-check mark it Crashed 90 s after its last
-    # heartbeat; this stack has no such automation, and the operator's "Change state" below is faster.
-    # tests/e2e/test_zombie_runs.py.)
+    # Prefect knows nothing of the death: the run stays Running. (The API's zombie check marks it Crashed 90 s
+    # after its last heartbeat, tests/e2e/test_zombie_runs.py; the operator's "Change state" below is faster.)
     run = stack.flow_run(run_id)
     assert run["state"]["type"] == "RUNNING", run["state"]
     assert contract_rows(application_id) == ([], [])  # the transaction died with the run
