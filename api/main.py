@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import math
 from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
@@ -60,6 +61,19 @@ async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return _error(next(code for kind, code in ERROR_STATUS.items() if isinstance(exc, kind)), str(exc))
 
 
+def _echoable(value):
+    """`value` with every string made valid UTF-8 and every non-finite number a string, so it serializes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {_echoable(key): _echoable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_echoable(item) for item in value]
+    return value
+
+
 @asynccontextmanager
 async def _lifespan(_: FastAPI):
     """The zombie check (api/zombie_runs.py) runs as long as the API does."""
@@ -98,9 +112,10 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError):
-        # FastAPI's own answer, except that a body of bytes that are not UTF-8 is echoed back replaced
-        # rather than failing the handler with a 500.
-        errors = jsonable_encoder(exc.errors(), custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")})
+        # FastAPI's own answer, except that what JSON cannot carry back (bytes that are not UTF-8, a lone
+        # surrogate, NaN or Infinity) is echoed as text rather than failing the handler with a 500.
+        errors = _echoable(jsonable_encoder(exc.errors(),
+                                            custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")}))
         return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": errors})
 
     @app.exception_handler(DataError)

@@ -29,13 +29,30 @@ def _value(text: str) -> str:
     return stripped.replace(",", ".") if stripped.count(",") == 1 and "." not in stripped else stripped
 
 
+def _records(reader: csv.DictReader, errors: list[dict]):
+    """(line, record) of each row; a row the csv module cannot read (a cell over its size limit, say) is an
+    error of that line, and ends the reading: the reader cannot tell where the next row starts."""
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append({"line": reader.line_num + 1, "field": None, "msg": f"the line cannot be read as CSV: {exc}"})
+            return
+        yield reader.line_num, record
+
+
 def parse_measurements_csv(text: str, kpi_codes: Collection[str]) -> list[MeasurementCreate]:
     """The measurements of a CSV file with a header row; raise CsvRejected listing every bad line.
     Commas separate the cells, or semicolons, as a spreadsheet set to Russian writes them."""
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise CsvRejected([{"line": 1, "field": "header", "msg": f"the header cannot be read as CSV: {exc}"}]) from exc
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if missing or unknown:
@@ -45,8 +62,7 @@ def parse_measurements_csv(text: str, kpi_codes: Collection[str]) -> list[Measur
     reader.fieldnames = header
     today = local_today()
     rows, errors = [], []
-    for record in reader:
-        line = reader.line_num
+    for line, record in _records(reader, errors):
         if None in record or any(value is None for value in record.values()):
             errors.append({"line": line, "field": None, "msg": "wrong number of cells for the header"})
             continue

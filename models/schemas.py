@@ -4,7 +4,7 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from models import actors
 from models.rules.facts import SectorSlug
@@ -15,14 +15,48 @@ from models.stages import ContractStatus, Stage, Status
 Language = Literal["ru", "en"]
 
 
+def _is_control(character: str) -> bool:
+    """C0 (but line breaks and tabs), DEL and C1: never typed, and C1's CSI (U+009B) drives terminals."""
+    code = ord(character)
+    return (code < 32 and character not in "\n\r\t") or 0x7F <= code <= 0x9F
+
+
 def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+    if any(_is_control(c) for c in value):
         raise ValueError("must not contain control characters")
     return value
 
 
+# Characters that reorder the text around them (a signatory shown as "edirrevo-LTR") and ones that show nothing.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
+def _fit_for_documents(value: str) -> str:
+    """What a contract or report prints as a party's or a solution's name: no direction overrides, and
+    something visible."""
+    if any(c in BIDI_CONTROLS for c in value):
+        raise ValueError("must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, ...)")
+    if value and all(c in INVISIBLE or c.isspace() for c in value):
+        raise ValueError("must contain visible characters, not only zero-width ones")
+    return value
+
+
+def _not_a_truth_value(value):
+    """JSON's true and false are not the numbers 1 and 0 (pydantic's lax mode would store `true` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+# Numbers of the input models: what the lax mode accepts (a form's "5"), but never a boolean.
+Int = Annotated[int, BeforeValidator(_not_a_truth_value)]
+Float = Annotated[float, BeforeValidator(_not_a_truth_value)]
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_control_chars)]
-Name = Annotated[Text, StringConstraints(min_length=1, max_length=300)]
+# Text of legal weight: printed in contracts and reports as a party, a signatory or the solution.
+LegalText = Annotated[Text, AfterValidator(_fit_for_documents)]
+Name = Annotated[LegalText, StringConstraints(min_length=1, max_length=300)]
 
 
 class Strict(BaseModel):
@@ -49,10 +83,10 @@ class CompanyIn(Strict):
         description="Tax or company registration number (INN/OGRN or the foreign equivalent)"
     )
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "RU"
-    address: Annotated[Text, StringConstraints(max_length=500)] = ""
+    address: Annotated[LegalText, StringConstraints(max_length=500)] = ""
     contact_email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-    signatory_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
-    signatory_title: Annotated[Text, StringConstraints(max_length=200)] = ""
+    signatory_name: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)]
+    signatory_title: Annotated[LegalText, StringConstraints(max_length=200)] = ""
 
 
 EntityType = Literal["startup", "sme", "large_company", "research_organisation", "individual_entrepreneur",
@@ -70,11 +104,11 @@ class ApplicationCreate(Strict):
     """What a company submits: who it is, the solution, its readiness, what and where to test."""
 
     company: CompanyIn
-    title: Annotated[Text, StringConstraints(min_length=3, max_length=200)]
+    title: Annotated[LegalText, StringConstraints(min_length=3, max_length=200)]
     description: Annotated[Text, StringConstraints(min_length=20, max_length=10_000)]
     target_users: Annotated[Text, StringConstraints(max_length=1000)] = ""
     wants_to_test: Annotated[Text, StringConstraints(max_length=5000)] = ""
-    trl: int = Field(ge=1, le=9, description="Technology readiness level, 1-9")
+    trl: Int = Field(ge=1, le=9, description="Technology readiness level, 1-9")
     sector: SectorSlug | None = None
     setting: Literal["indoor", "outdoor", "any"] = "any"
     needs_power: bool = False
@@ -94,8 +128,8 @@ class ApplicationCreate(Strict):
         default="", description="Evidence of the expected impact: measured results of earlier pilots, customers")
     novelty: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="What is new compared with existing solutions; patents or registered software")
-    team_size: int | None = Field(default=None, ge=1, le=100_000, description="People working on the solution")
-    team_experience_years: int | None = Field(default=None, ge=0, le=100,
+    team_size: Int | None = Field(default=None, ge=1, le=100_000, description="People working on the solution")
+    team_experience_years: Int | None = Field(default=None, ge=0, le=100,
                                               description="The team's years of experience in the field")
     route_to_purchase: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="Who would buy or roll out the solution after the pilot, how, at what price")
@@ -109,20 +143,20 @@ def _finite(value: float) -> float:
 
 class MeasurementCreate(Strict):
     kpi_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")]
-    value: Annotated[float, AfterValidator(_finite)]
+    value: Annotated[Float, AfterValidator(_finite)]
     measured_at: date
     source: Annotated[Text, StringConstraints(max_length=200)] = ""
 
 
 AgeBand = Literal["under-18", "18-34", "35-54", "55-64", "65+"]
-SusAnswer = Annotated[int, Field(ge=1, le=5)]
+SusAnswer = Annotated[Int, Field(ge=1, le=5)]
 
 
 class FeedbackCreate(Strict):
     """A citizen's feedback: no names, phones or e-mails, only optional anonymous bands."""
 
-    rating: int = Field(ge=1, le=5, description="Satisfaction, 1 (very poor) to 5 (excellent)")
-    nps: int | None = Field(default=None, ge=0, le=10, description="How likely to recommend it, 0-10")
+    rating: Int = Field(ge=1, le=5, description="Satisfaction, 1 (very poor) to 5 (excellent)")
+    nps: Int | None = Field(default=None, ge=0, le=10, description="How likely to recommend it, 0-10")
     sus: list[SusAnswer] | None = Field(default=None, min_length=10, max_length=10,
                                         description="The ten System Usability Scale items, each 1-5, in order")
     age_band: AgeBand | None = None
@@ -133,7 +167,7 @@ class FeedbackCreate(Strict):
 class CitizenFeedbackCreate(FeedbackCreate):
     """What the public feedback link (the QR code) accepts: both the CSAT and the NPS question are answered."""
 
-    nps: int = Field(ge=0, le=10, description="How likely to recommend it, 0-10")
+    nps: Int = Field(ge=0, le=10, description="How likely to recommend it, 0-10")
 
 
 class MidpointDecision(Strict):
@@ -141,13 +175,13 @@ class MidpointDecision(Strict):
 
     decision: Literal["continue", "adjust", "stop"] = Field(
         description="continue as planned / adjust (say what in the comment) / stop the pilot early")
-    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    coordinator: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)]
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
 class KpiTarget(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")]
-    target: Annotated[float, AfterValidator(_finite)]
+    target: Annotated[Float, AfterValidator(_finite)]
 
 
 class AdoptionDecision(Strict):
@@ -155,13 +189,13 @@ class AdoptionDecision(Strict):
     pilot-adoption run shows in the Prefect UI, and the body of POST /applications/{id}/decision."""
 
     decision: Literal["approve", "request_changes", "reject"]
-    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)] = Field(
+    coordinator: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Who decides; recorded in the audit log")
     comment: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="Required to request changes or to reject: the reason (a refusal letter quotes it)")
-    site_id: int | None = Field(default=None, gt=0, description="One of the ranked candidate sites; default: the draft's")
+    site_id: Int | None = Field(default=None, gt=0, description="One of the ranked candidate sites; default: the draft's")
     start_date: date | None = Field(default=None, description="Default: the draft methodology's start date")
-    duration_weeks: int | None = Field(default=None, ge=MIN_WEEKS, le=MAX_WEEKS,
+    duration_weeks: Int | None = Field(default=None, ge=MIN_WEEKS, le=MAX_WEEKS,
                                        description="Default: the draft methodology's duration")
     kpi_targets: list[KpiTarget] | None = Field(
         default=None, max_length=20,
@@ -172,7 +206,7 @@ class SignatureCreate(Strict):
     """One party's signature of a tripartite contract (the signed scan, if any, comes as a file)."""
 
     party: Literal["company", "site", "agency"]
-    signatory_name: Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+    signatory_name: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)]
     signed_on: date
 
 
@@ -180,11 +214,11 @@ class EvaluationInput(Strict):
     """The coordinator's and expert's conclusions for the analytical report (stage 5): the form the waiting
     pilot-evaluation run shows in the Prefect UI, and the body of POST /applications/{id}/conclusions."""
 
-    coordinator: Annotated[Text, StringConstraints(min_length=1, max_length=200)] = Field(
+    coordinator: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)] = Field(
         description="Who signs the report; recorded in the audit log")
     conclusions: Annotated[Text, StringConstraints(max_length=5000)] = Field(
         default="", description="The coordinator's conclusions")
-    expert: Annotated[Text, StringConstraints(max_length=200)] = Field(default="", description="The expert's name")
+    expert: Annotated[LegalText, StringConstraints(max_length=200)] = Field(default="", description="The expert's name")
     expert_conclusions: Annotated[Text, StringConstraints(max_length=5000)] = Field(
         default="", description="The expert's assessment of the results")
     critical_incident: Annotated[Text, StringConstraints(max_length=2000)] = Field(

@@ -19,7 +19,7 @@ from models.rules.evaluation import kpi_result
 from models.rules.monitoring import classify_kpi, progress
 from models.schemas import EvaluationInput
 from models.settings import get_settings, local_today
-from models.tables import Application, Checkpoint, Company, Document, Feedback, Pilot
+from models.tables import Application, Checkpoint, Company, Document, Feedback, Measurement, Methodology, Pilot
 from tests.api.test_api import KEY, client, gateway  # noqa: F401  (fixtures)
 from tests.factories import application
 from tests.piloting import give_feedback, measure_targets, pilot_days, piloting_application
@@ -109,6 +109,83 @@ def test_ids_beyond_what_the_database_holds_are_not_a_500(client, path):
 def test_a_nul_character_in_text_is_422(client):
     response = client.post("/applications", json=application(title="queue\x00analytics"))
     assert response.status_code == 422 and "title" in str(response.json()["detail"])
+
+
+# --- what JSON cannot carry back, control and direction characters, truth values as numbers -----------
+
+SURROGATE_BODY = ('{"company": {"name": "ab\\ud800cd", "registration_number": "7705550101", '
+                  '"contact_email": "a@b.example", "signatory_name": "M"}, "title": "Title", '
+                  '"description": "A description long enough for the rules to read.", "trl": 3, '
+                  '"rating": 5, "nps": 9, "comment": "ab\\ud800cd"}')
+NON_FINITE_BODY = '{"rating": NaN, "nps": Infinity, "trl": NaN, "value": -Infinity}'
+
+
+@pytest.mark.parametrize("path", ["/applications", "/analysis/preview", "/feedback/no-such-link"])
+@pytest.mark.parametrize("body", [SURROGATE_BODY, NON_FINITE_BODY], ids=["lone-surrogate", "nan-infinity"])
+def test_a_body_json_cannot_echo_back_is_422_with_a_message(client, path, body):
+    response = client.post(path, content=body, headers={**KEY, **JSON})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]  # JSON, and it says what is wrong
+
+
+def test_a_feedback_answer_with_a_non_finite_rating_is_422_naming_it(client, pilot_id):
+    with session_scope() as session:
+        token = session.get(Pilot, pilot_id).feedback_token
+    response = client.post(f"/feedback/{token}", content='{"rating": NaN, "nps": 9}', headers=JSON)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "rating"]
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_is_422_naming_its_line(client, pilot_id):
+    day = (local_today() - timedelta(days=1)).isoformat()
+    with session_scope() as session:
+        kpi = session.get(Methodology, session.get(Pilot, pilot_id).methodology_id).kpis[0]["code"]
+    text = f"kpi,value,measured_at\n{kpi},15,{day}\n{kpi},{'9' * 140_000},{day}\n"
+    response = client.post(f"/pilots/{pilot_id}/measurements/csv", content=text,
+                           headers={**KEY, "Content-Type": "text/csv"})
+    assert response.status_code == 422, response.text
+    assert [(e["line"], "field limit" in e["msg"]) for e in response.json()["detail"]] == [(3, True)]
+    assert count(Measurement) == 0
+
+
+@pytest.mark.parametrize("field, value", [
+    ("signatory_name", "RTL\u202eoverride"), ("name", "Isolate\u2066d\u2069"), ("signatory_title", "CSI\u009b31m"),
+    ("address", "DEL\u007f"),
+])
+def test_direction_and_control_characters_in_a_partys_details_are_422_naming_the_field(client, field, value):
+    response = client.post("/applications", json=application(**{f"company_{field}": value}))
+    assert response.status_code == 422, response.text
+    assert field in str(response.json()["detail"])
+    assert count(Application) == 0
+
+
+def test_a_title_of_zero_width_characters_only_is_422(client):
+    response = client.post("/applications", json=application(title="\u200b\u200b\u200b"))
+    assert response.status_code == 422 and "visible characters" in str(response.json()["detail"])
+
+
+def test_a_citizens_comment_keeps_direction_marks_they_typed(client, pilot_id):
+    """Free text is the citizen's own: an Arabic or Hebrew comment may carry direction marks."""
+    with session_scope() as session:
+        token = session.get(Pilot, pilot_id).feedback_token
+    comment = "\u202bשלום\u202c, удобно"
+    response = client.post(f"/feedback/{token}", json={"rating": 5, "nps": 9, "comment": comment})
+    assert response.status_code == 201, response.text
+    with session_scope() as session:
+        assert session.exec(select(Feedback.comment)).one() == comment
+
+
+@pytest.mark.parametrize("body", [{"rating": True, "nps": 9}, {"rating": 5, "nps": False}])
+def test_true_and_false_are_not_numbers_in_a_feedback_answer(client, pilot_id, body):
+    with session_scope() as session:
+        token = session.get(Pilot, pilot_id).feedback_token
+    response = client.post(f"/feedback/{token}", json=body)
+    assert response.status_code == 422 and "not true or false" in str(response.json()["detail"])
+    assert count(Feedback) == 0
+
+
+def test_true_and_false_are_not_numbers_in_an_application(client):
+    response = client.post("/applications", json=application(team_experience_years=False))
+    assert response.status_code == 422 and "team_experience_years" in str(response.json()["detail"])
 
 
 # --- SQL and template syntax, literally ------------------------------------------------------------
