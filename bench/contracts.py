@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docxtpl import DocxTemplate  # noqa: E402
 from jinja2 import Environment  # noqa: E402
 
-from admin.migrate import prepare_database
+from admin.migrate import prepare_database  # noqa: E402
 from documents.pdf import PdfUnavailable, convert_to_pdf  # noqa: E402
 from documents.registry import register_document  # noqa: E402
 from documents.render import TEMPLATES_DIR, render_docx  # noqa: E402
-from models.application import submit_application
+from models.application import submit_application  # noqa: E402
 from models.db import session_scope  # noqa: E402
-from models.schemas import ApplicationCreate
+from models.schemas import ApplicationCreate  # noqa: E402
 from tests.factories import application  # noqa: E402
 from tests.unit.test_documents import contract_context  # noqa: E402
 
