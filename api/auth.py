@@ -32,21 +32,28 @@ def _token_principal(session: Session, api_key: str) -> Principal | None:
     return principal
 
 
-async def require_principal(
+async def optional_principal(
     session: SessionDep,
     x_api_key: Annotated[str | None, Header(description="A user's API token (pilotflow tokens create)")] = None,
-) -> Principal:
+) -> Principal | None:
+    """The caller, or None without a key; a key that is not valid is refused, never taken as anonymous."""
     # A coroutine, so that a request pays no thread-pool hop for it: the development key is a comparison
     # in memory; a user's token is looked up (a SHA-256 of the token, no slow hash) in the thread pool.
     if not x_api_key:
-        principal = None
-    elif is_development_key(get_settings(), x_api_key):
-        principal = DEVELOPMENT_COORDINATOR
-    else:
-        principal = await run_in_threadpool(_token_principal, session, x_api_key)
+        return None
+    if is_development_key(get_settings(), x_api_key):
+        return DEVELOPMENT_COORDINATOR
+    principal = await run_in_threadpool(_token_principal, session, x_api_key)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
+    return principal
+
+
+async def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid X-API-Key header is required")
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(require_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

@@ -9,7 +9,7 @@ token in api/auth.py, a session closed in the middle of a transaction) still run
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -43,3 +43,8 @@ async def get_gateway() -> PrefectGateway:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_current_settings)]
 GatewayDep = Annotated[PrefectGateway, Depends(get_gateway)]
+
+
+# A row's id in a path: what the database can hold (PostgreSQL's integer), so that a larger one is a 422 that
+# the schema announces rather than a surprise.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A row's id")]

@@ -31,7 +31,7 @@ from api.routers import (
 from api.zombie_runs import check_forever
 from documents.store import DocumentIntegrityError, DocumentNotFound
 from models.adoption import ContractConflict
-from models.errors import InvalidInput, NotFound
+from models.errors import InvalidInput, NotFound, StateConflict
 from models.idempotency import IdempotencyConflict
 from models.permissions import Forbidden
 from models.settings import get_settings
@@ -53,6 +53,7 @@ ERROR_STATUS: dict[type[Exception], int] = {
     ContractConflict: status.HTTP_409_CONFLICT,
     IdempotencyConflict: status.HTTP_409_CONFLICT,
     InvalidInput: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    StateConflict: status.HTTP_409_CONFLICT,
     PrefectUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 

@@ -31,7 +31,7 @@ from models.schemas import (
 )
 from models.settings import Settings
 from models.stages import STAGES, Actor, Stage, StageNotAllowed, check_can_start
-from models.tables import Application, Company, Contract, Document, Pilot, Site
+from models.tables import Application, Contract, Document, Pilot, Site
 
 
 def content_disposition(filename: str) -> str:
@@ -77,7 +77,7 @@ def contract_public(session: Session, settings: Settings, contract: Contract) ->
     site = session.get(Site, pilot.site_id)
     return ContractPublic(
         id=contract.id, contract_number=pilot.contract_number, application_id=contract.application_id,
-        pilot_id=pilot.id, status=contract.status, company=session.get(Company, application.company_id).name,
+        pilot_id=pilot.id, status=contract.status, company=contract.company_details["name"],
         site=site.name_ru if application.language == "ru" else site.name_en, created_at=contract.created_at,
         sent_at=contract.sent_at, signed_at=contract.signed_at, awaiting=awaited_parties(session, contract.id),
         signatures=[SignaturePublic.model_validate(s, from_attributes=True)
@@ -149,8 +149,11 @@ async def application_public(session: Session, gateway: PrefectGateway, settings
         )
     analysis, methodology = loaded.analysis, loaded.methodology
     return ApplicationPublic(
-        **{field: value for field, value in application.items() if field != "company_id"},
+        **{field: value for field, value in application.items()
+           if field not in ("company_id", "submitted_company_details")},
         company=CompanyPublic.model_validate(loaded.company),
+        submitted_company_details=application["submitted_company_details"]
+        if application["company_details_pending"] else None,
         next_stages=list(_next_stages(application["status"])),
         analysis=AnalysisPublic.model_validate(analysis) if analysis else None,
         methodology=MethodologyPublic.model_validate(methodology) if methodology else None,

@@ -5,7 +5,7 @@ from datetime import date
 from documents.contexts import CheckpointRow, ContractContext, KpiRow, Party, RefusalContext
 from models.catalog import kpi_text
 from models.settings import Settings, local_date
-from models.tables import Application, Company, Methodology, Pilot, Site
+from models.tables import Application, Methodology, Pilot, Site
 
 CHECKPOINT_KINDS = {
     "en": {"baseline": "Baseline (T0)", "regular": "Checkpoint", "midpoint": "Midpoint review",
@@ -43,9 +43,11 @@ def agency_party(settings: Settings, language: str) -> Party:
     )
 
 
-def company_party(company: Company) -> Party:
-    return Party(name=company.name, registration_number=company.registration_number, address=company.address or "—",
-                 signatory_name=company.signatory_name, signatory_title=company.signatory_title or "—")
+def company_party(details: dict) -> Party:
+    """`details`: the company's confirmed details (models.application.company_details)."""
+    return Party(name=details["name"], registration_number=details["registration_number"],
+                 address=details["address"] or "—", signatory_name=details["signatory_name"],
+                 signatory_title=details["signatory_title"] or "—")
 
 
 def site_name(site: Site, language: str) -> str:
@@ -69,7 +71,7 @@ def site_party(site: Site, language: str) -> Party:
 
 
 def contract_context(
-    settings: Settings, application: Application, company: Company, site: Site,
+    settings: Settings, application: Application, company: dict, site: Site,
     methodology: Methodology, pilot: Pilot, contract_date: date,
 ) -> ContractContext:
     lang = application.language
@@ -107,7 +109,7 @@ def contract_context(
 
 
 def refusal_context(
-    settings: Settings, application: Application, company: Company, reason: str, coordinator: str, letter_date: date,
+    settings: Settings, application: Application, company: dict, reason: str, coordinator: str, letter_date: date,
 ) -> RefusalContext:
     lang = application.language
     number = application.registration_number or str(application.id)

@@ -36,6 +36,7 @@ from models.adoption import (
     pilot_of,
     send_for_signature,
 )
+from models.application import company_details
 from models.db import get_required, session_scope
 from models.rules.methodology import MAX_WEEKS, MIN_WEEKS
 from models.schemas import ActorName, AdoptionDecision, DecidedBy, KpiTarget
@@ -171,7 +172,8 @@ def record_decision(application_id: int, decision: AdoptionDecision, decided_by:
             return Status(application.status)
         refusal = None
         if decision.decision == "reject":
-            refusal = refusal_context(get_settings(), application, session.get(Company, application.company_id),
+            refusal = refusal_context(get_settings(), application,
+                                      company_details(session.get(Company, application.company_id)),
                                       decision.comment, decision.coordinator, local_today())
         apply_decision(session, application, decision, current_flow_run_id(), decided_by)
         if refusal is not None:
@@ -191,14 +193,15 @@ def generate_contract(application_id: int) -> int:
         if existing is not None:
             return existing.id
         application = session.get(Application, application_id)
+        company = company_details(session.get(Company, pilot.company_id))
         context = contract_context(
-            get_settings(), application, session.get(Company, pilot.company_id), session.get(Site, pilot.site_id),
+            get_settings(), application, company, session.get(Site, pilot.site_id),
             session.get(Methodology, pilot.methodology_id), pilot, local_today(),
         )
         document = issue_document(session, kind="contract", language=application.language, context=context,
                                   number=pilot.contract_number, application_id=application.id, pilot_id=pilot.id,
                                   flow_run_id=current_flow_run_id())
-        return create_contract(session, pilot, document.id).id
+        return create_contract(session, pilot, document.id, company).id
 
 
 @task(retries=2, retry_delay_seconds=2)

@@ -161,8 +161,10 @@ def contract_of(session: Session, pilot_id: int) -> Contract | None:
     return session.exec(select(Contract).where(Contract.pilot_id == pilot_id)).first()
 
 
-def create_contract(session: Session, pilot: Pilot, document_id: int) -> Contract:
-    contract = Contract(pilot_id=pilot.id, application_id=pilot.application_id, document_id=document_id)
+def create_contract(session: Session, pilot: Pilot, document_id: int, company_details: dict) -> Contract:
+    """`company_details`: what the contract prints; it keeps them whatever later happens to the company's record."""
+    contract = Contract(pilot_id=pilot.id, application_id=pilot.application_id, document_id=document_id,
+                        company_details=company_details)
     session.add(contract)
     session.flush()
     return contract

@@ -8,3 +8,7 @@ class NotFound(Exception):
 
 class InvalidInput(ValueError):
     """Well-formed input that the domain's rules refuse (the API answers 422 with the message)."""
+
+
+class StateConflict(Exception):
+    """A request that the record's current state rules out (the API answers 409 with the message)."""

@@ -30,6 +30,7 @@ class Action(StrEnum):
     RECORD_MEASUREMENT = "record_measurement"  # a KPI measurement of a running pilot
     SIGN_CONTRACT = "sign_contract"  # record a party's signature, with its signed scan
     RUN_PROGRAM = "run_program"  # program-wide work: the monitoring sweep, assigning coordinators
+    UPDATE_COMPANY = "update_company"  # change a company's record: its name, address, contact and signatory
 
 
 class Reach(StrEnum):
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Role, dict[Action, Reach]] = {
         Action.RECORD_MEASUREMENT: Reach.ASSIGNED,
         Action.SIGN_CONTRACT: Reach.ASSIGNED,
         Action.RUN_PROGRAM: Reach.ALL,
+        Action.UPDATE_COMPANY: Reach.ALL,
     },
     Role.STAFF: {
         Action.READ: Reach.ALL,
@@ -64,6 +66,7 @@ PERMISSIONS: dict[Role, dict[Action, Reach]] = {
         Action.READ: Reach.OWN_COMPANY,
         Action.DOWNLOAD: Reach.OWN_COMPANY,
         Action.SIGN_CONTRACT: Reach.OWN_COMPANY,
+        Action.UPDATE_COMPANY: Reach.OWN_COMPANY,
     },
 }
 
@@ -96,9 +99,9 @@ class Principal:
 
 @dataclass(frozen=True)
 class Resource:
-    kind: str  # application | pilot | document: the word a "not found" answer uses
+    kind: str  # application | pilot | document | company: the word a "not found" answer uses
     key: object  # its id
-    company_id: int
+    company_id: int | None  # None: no company's (models.users.owning_company)
     site_id: int | None = None  # the pilot's test site, once a pilot exists
     coordinator_ids: frozenset[int] = frozenset()  # users assigned to the pilot
 

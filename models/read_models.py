@@ -27,7 +27,7 @@ from models.tables import (
     PilotAssignment,
     StageRun,
 )
-from models.users import visible_applications
+from models.users import owning_company, visible_applications
 
 _STAGE_RUN_TABLE = StageRun.__table__
 _STAGE_RUNS = (_STAGE_RUN_TABLE.select().where(_STAGE_RUN_TABLE.c.application_id == bindparam("application_id"))
@@ -113,7 +113,8 @@ def load_application(session: Session, application_id: int, principal: Principal
         # As enforce(principal, READ, application_resource(...)), from the row read above. Being assigned
         # only ever widens what a user may do, so the assignments are read only when they could change the
         # answer: not for the many who may read every application.
-        resource = Resource(kind="application", key=application_id, company_id=application["company_id"],
+        company_id = owning_company(application["company_id"], application["company_details_pending"])
+        resource = Resource(kind="application", key=application_id, company_id=company_id,
                             site_id=pilot["site_id"] if pilot is not None else None)
         if authorize(principal, Action.READ, resource) is not Verdict.ALLOWED:
             coordinators = session.exec(_COORDINATORS, params=key).all()

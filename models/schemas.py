@@ -1,10 +1,11 @@
 """Request and response models shared by the API and the flows (their typed parameters)."""
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from models import actors
 from models.rules.facts import SectorSlug
@@ -53,9 +54,29 @@ def _not_a_truth_value(value):
 Int = Annotated[int, BeforeValidator(_not_a_truth_value)]
 Float = Annotated[float, BeforeValidator(_not_a_truth_value)]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_control_chars)]
+
+def bounded_int(**bounds: int) -> Any:
+    """An Int within `bounds` (ge, le, gt) inside a list or an optional field, where pydantic would otherwise
+    leave the bounds out of the JSON schema (as raw "ge"/"le" keys that no client understands)."""
+    return Annotated[int, Field(**bounds), BeforeValidator(_not_a_truth_value)]
+
+@dataclass(frozen=True)
+class SchemaPattern:
+    """The rule of the validator beside it, as the JSON schema's `pattern`, so that clients (and schemathesis)
+    know it; the validator still checks it and says what is wrong in words."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(self, core_schema, handler) -> dict:
+        return handler(core_schema) | {"pattern": self.pattern}
+
+
+CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+BIDI_CLASS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_control_chars),
+                 SchemaPattern(f"^[^{CONTROL_CLASS}]*$")]
 # Text of legal weight: printed in contracts and reports as a party, a signatory or the solution.
-LegalText = Annotated[Text, AfterValidator(_fit_for_documents)]
+LegalText = Annotated[Text, AfterValidator(_fit_for_documents), SchemaPattern(f"^[^{CONTROL_CLASS}{BIDI_CLASS}]*$")]
 Name = Annotated[LegalText, StringConstraints(min_length=1, max_length=300)]
 
 
@@ -128,9 +149,9 @@ class ApplicationCreate(Strict):
         default="", description="Evidence of the expected impact: measured results of earlier pilots, customers")
     novelty: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="What is new compared with existing solutions; patents or registered software")
-    team_size: Int | None = Field(default=None, ge=1, le=100_000, description="People working on the solution")
-    team_experience_years: Int | None = Field(default=None, ge=0, le=100,
-                                              description="The team's years of experience in the field")
+    team_size: bounded_int(ge=1, le=100_000) | None = Field(default=None, description="People working on the solution")
+    team_experience_years: bounded_int(ge=0, le=100) | None = Field(
+        default=None, description="The team's years of experience in the field")
     route_to_purchase: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="Who would buy or roll out the solution after the pilot, how, at what price")
 
@@ -149,14 +170,14 @@ class MeasurementCreate(Strict):
 
 
 AgeBand = Literal["under-18", "18-34", "35-54", "55-64", "65+"]
-SusAnswer = Annotated[Int, Field(ge=1, le=5)]
+SusAnswer = bounded_int(ge=1, le=5)
 
 
 class FeedbackCreate(Strict):
     """A citizen's feedback: no names, phones or e-mails, only optional anonymous bands."""
 
     rating: Int = Field(ge=1, le=5, description="Satisfaction, 1 (very poor) to 5 (excellent)")
-    nps: Int | None = Field(default=None, ge=0, le=10, description="How likely to recommend it, 0-10")
+    nps: bounded_int(ge=0, le=10) | None = Field(default=None, description="How likely to recommend it, 0-10")
     sus: list[SusAnswer] | None = Field(default=None, min_length=10, max_length=10,
                                         description="The ten System Usability Scale items, each 1-5, in order")
     age_band: AgeBand | None = None
@@ -193,10 +214,11 @@ class AdoptionDecision(Strict):
         description="Who decides; recorded in the audit log")
     comment: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="Required to request changes or to reject: the reason (a refusal letter quotes it)")
-    site_id: Int | None = Field(default=None, gt=0, description="One of the ranked candidate sites; default: the draft's")
+    site_id: bounded_int(gt=0) | None = Field(
+        default=None, description="One of the ranked candidate sites; default: the draft's")
     start_date: date | None = Field(default=None, description="Default: the draft methodology's start date")
-    duration_weeks: Int | None = Field(default=None, ge=MIN_WEEKS, le=MAX_WEEKS,
-                                       description="Default: the draft methodology's duration")
+    duration_weeks: bounded_int(ge=MIN_WEEKS, le=MAX_WEEKS) | None = Field(
+        default=None, description="Default: the draft methodology's duration")
     kpi_targets: list[KpiTarget] | None = Field(
         default=None, max_length=20,
         description="New targets for some KPIs (each beyond its minimum acceptable value); the rest keep the draft's")
@@ -243,6 +265,23 @@ class CompanyPublic(BaseModel):
     name: str
     registration_number: str
     country: str
+
+
+class CompanyDetailsPublic(BaseModel):
+    name: str
+    registration_number: str
+    country: str
+    address: str
+    contact_email: str
+    signatory_name: str
+    signatory_title: str
+
+
+class CompanyDetailsReview(Strict):
+    """A coordinator's answer to an application whose company details differ from the company's record."""
+
+    accept: StrictBool = Field(description="true: write the submitted details into the company's record; "
+                                           "false: keep the record as it is")
 
 
 class FlowRunPublic(BaseModel):
@@ -355,6 +394,11 @@ class ApplicationPublic(BaseModel):
     sector: str | None
     language: str
     company: CompanyPublic
+    company_details_pending: bool = Field(
+        description="The submission's company details differ from the company's record and await a coordinator "
+                    "(POST /applications/{id}/company-details); until then the record stands")
+    submitted_company_details: CompanyDetailsPublic | None = Field(
+        None, description="While pending: the details the submission gave")
     screening: dict
     duplicate_of_id: int | None
     submitted_at: datetime

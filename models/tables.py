@@ -111,6 +111,10 @@ class Application(SQLModel, table=True):
     team_size: int | None = None
     team_experience_years: int | None = None
     route_to_purchase: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # The company details the submission gave, as typed. They update the company's record only when the
+    # submitter may change it (models/application.py); otherwise they wait here for a coordinator.
+    submitted_company_details: dict = json_field(dict)
+    company_details_pending: bool = Field(default=False, index=True)
     status: Status = Field(default=Status.SUBMITTED, index=True, sa_type=Lifecycle(Status, 20))
     stage: Stage = Field(default=Stage.APPLICATION, sa_type=Lifecycle(Stage, 20))
     registration_number: str | None = Field(default=None, unique=True, max_length=20)
@@ -206,6 +210,7 @@ class Contract(SQLModel, table=True):
     application_id: int = Field(foreign_key="application.id", index=True)
     status: ContractStatus = Field(default=ContractStatus.DRAFT, index=True, sa_type=Lifecycle(ContractStatus, 20))
     document_id: int = Field(foreign_key="document.id")  # the version sent for signature
+    company_details: dict = json_field(dict)  # the company's confirmed details the contract prints
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     signed_at: datetime | None = None

@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, and_, false, true
 from sqlmodel import Session, select
 
 from models.application import company_key
@@ -186,12 +186,20 @@ def principal_for_token(session: Session, token: str, now: datetime | None = Non
     return principal_of(user)
 
 
+def owning_company(company_id: int, company_details_pending: bool) -> int | None:
+    """The company an application (and what hangs off it) belongs to, as the permissions see it: none while its
+    company details await a coordinator, for a stranger may have named the company, and its representatives
+    must not see (or sign) what somebody else submitted in its name."""
+    return None if company_details_pending else company_id
+
+
 def _resource(session: Session, kind: str, key: int, application_id: int) -> Resource:
     application = session.get(Application, application_id)
     site_id = session.exec(select(Pilot.site_id).where(Pilot.application_id == application_id)).first()
     coordinators = session.exec(select(PilotAssignment.user_id)
                                 .where(PilotAssignment.application_id == application_id)).all()
-    return Resource(kind=kind, key=key, company_id=application.company_id, site_id=site_id,
+    company_id = owning_company(application.company_id, application.company_details_pending)
+    return Resource(kind=kind, key=key, company_id=company_id, site_id=site_id,
                     coordinator_ids=frozenset(coordinators))
 
 
@@ -232,7 +240,7 @@ def visible_applications(principal: Principal, action: Action = Action.READ) -> 
             return Application.id.in_(select(PilotAssignment.application_id)
                                       .where(PilotAssignment.user_id == principal.user_id))
         case Reach.OWN_COMPANY if principal.company_id is not None:
-            return Application.company_id == principal.company_id
+            return and_(Application.company_id == principal.company_id, Application.company_details_pending.is_(False))
         case Reach.OWN_SITE if principal.site_id is not None:
             return Application.id.in_(select(Pilot.application_id).where(Pilot.site_id == principal.site_id))
     return false()

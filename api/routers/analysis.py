@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep
+from api.errors import errors
 from models.facts import application_facts, catalog_facts
 from models.permissions import Action, enforce
 from models.rules.analysis import analyse
@@ -14,7 +15,7 @@ from models.tables import Application
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
 
-@router.post("/preview", response_model=AnalysisPreview)
+@router.post("/preview", response_model=AnalysisPreview, responses=errors(401, 403, 413))
 def preview(data: ApplicationCreate, session: SessionDep, principal: PrincipalDep) -> AnalysisPreview:
     """The analysis an application with this body would get (coordinator): suggested sectors, the rubric's
     gates and score, ranked candidate sites with reasons and the draft methodology. Nothing is stored."""

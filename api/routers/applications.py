@@ -5,18 +5,28 @@ from typing import Annotated
 from fastapi import APIRouter, Body, status
 from sqlmodel import Session
 
-from api.auth import PrincipalDep
-from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.auth import OptionalPrincipalDep, PrincipalDep
+from api.deps import GatewayDep, RowId, SessionDep, SettingsDep
+from api.errors import errors
 from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import PrefectUnavailable
 from api.presenters import FINAL_STATE_TYPES, application_public, stage_runs
 from models import actors
 from models.adoption import pilot_of
-from models.application import submit_application
+from models.application import confirm_company_details, submit_application
+from models.db import get_required
 from models.permissions import Action, enforce
-from models.schemas import ApplicationAccepted, ApplicationCreate, ApplicationPublic, StageRunAccepted, StageRunRequest
+from models.schemas import (
+    ApplicationAccepted,
+    ApplicationCreate,
+    ApplicationPublic,
+    CompanyDetailsReview,
+    StageRunAccepted,
+    StageRunRequest,
+)
 from models.settings import Settings
 from models.stages import STAGE_BY_SLUG, Actor, Stage, StageNotAllowed
+from models.tables import Application
 from models.transitions import check_stage_start, record_stage_run
 from models.users import application_resource
 
@@ -27,15 +37,21 @@ def _links(settings: Settings, application_id: int) -> dict[str, str]:
     return {"self": f"{settings.public_api_url}/applications/{application_id}"}
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationAccepted)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ApplicationAccepted,
+             responses=errors(401, 413, why={409: "The `Idempotency-Key` was used for another body"}))
 async def submit(data: ApplicationCreate, session: SessionDep, gateway: GatewayDep, settings: SettingsDep,
-                 idempotency_key: IdempotencyKey = None):
+                 submitter: OptionalPrincipalDep, idempotency_key: IdempotencyKey = None):
     """Submit an application (public). It is stored first, then screened by the pilot-application flow.
-    A retry with the same `Idempotency-Key` gets the first answer and stores nothing new."""
+    A retry with the same `Idempotency-Key` gets the first answer and stores nothing new.
+
+    For a company already known by its registration number, the details given update its record only when
+    the caller is its signed-in representative (`X-API-Key`) or a coordinator; anybody else's differing
+    details are kept with the application for a coordinator to confirm (`company_details_pending`)."""
     async with idempotent(session, idempotency_key, "POST /applications", data) as replay:
         if replay.answer is not None:
             return replay.response()
-        application = submit_application(session, data, Actor.APPLICANT)
+        application = submit_application(session, data, submitter.actor if submitter else Actor.APPLICANT,
+                                         submitter)
         session.commit()
         spec = STAGE_BY_SLUG[Stage.APPLICATION]
         try:
@@ -54,10 +70,24 @@ async def submit(data: ApplicationCreate, session: SessionDep, gateway: GatewayD
     return accepted
 
 
-@router.get("/{application_id}", response_model=ApplicationPublic)
-async def read(application_id: int, session: SessionDep, gateway: GatewayDep, settings: SettingsDep,
+@router.get("/{application_id}", response_model=ApplicationPublic, responses=errors(401, 404))
+async def read(application_id: RowId, session: SessionDep, gateway: GatewayDep, settings: SettingsDep,
                principal: PrincipalDep):
     """The application with its stage, status, analysis, methodology, pilot, documents and flow runs."""
+    return await application_public(session, gateway, settings, application_id, principal)
+
+
+@router.post("/{application_id}/company-details", response_model=ApplicationPublic,
+             responses=errors(401, 403, 404, 413,
+                              why={409: "The application's company details await no confirmation"}))
+async def review_company_details(application_id: RowId, review: CompanyDetailsReview, session: SessionDep,
+                                 gateway: GatewayDep, settings: SettingsDep, principal: PrincipalDep):
+    """Confirm a submission whose company details differ from the company's record (coordinator): accept them
+    into the record, or keep the record. Contracts already made keep the details they print."""
+    enforce(principal, Action.UPDATE_COMPANY, application_resource(session, application_id))
+    application = get_required(session, Application, application_id)
+    confirm_company_details(session, application, review.accept, principal.actor)
+    session.commit()
     return await application_public(session, gateway, settings, application_id, principal)
 
 
@@ -79,8 +109,10 @@ def _stage_parameters(session: Session, application_id: int, stage: Stage, body:
 
 @router.post("/{application_id}/stages/{stage}/runs", status_code=status.HTTP_202_ACCEPTED,
              response_model=StageRunAccepted,
-             responses={409: {"description": "The stage cannot start now; `detail` says why"}})
-async def start_stage(application_id: int, stage: Stage, session: SessionDep, gateway: GatewayDep,
+             responses=errors(401, 403, 404, 413, 503, why={
+                 409: "The stage cannot start now, or the `Idempotency-Key` was used for another body; "
+                      "`detail` says why"}))
+async def start_stage(application_id: RowId, stage: Stage, session: SessionDep, gateway: GatewayDep,
                       settings: SettingsDep, principal: PrincipalDep,
                       body: Annotated[StageRunRequest | None, Body()] = None, idempotency_key: IdempotencyKey = None):
     """Start a stage's flow for the application (coordinator). 409 when the stage table does not allow it now."""

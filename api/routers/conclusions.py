@@ -3,7 +3,8 @@
 from fastapi import APIRouter, status
 
 from api.auth import PrincipalDep
-from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.deps import GatewayDep, RowId, SessionDep, SettingsDep
+from api.errors import errors
 from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import InputRejected, NotSuspended, waiting_run
 from models.errors import InvalidInput
@@ -17,8 +18,9 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 
 
 @router.post("/{application_id}/conclusions", status_code=status.HTTP_202_ACCEPTED, response_model=StageRunAccepted,
-             responses={409: {"description": "No pilot-evaluation run of the application waits for conclusions"}})
-async def submit_conclusions(application_id: int, conclusions: EvaluationInput, session: SessionDep,
+             responses=errors(401, 403, 404, 413, 503,
+                              why={409: "No pilot-evaluation run of the application waits for conclusions"}))
+async def submit_conclusions(application_id: RowId, conclusions: EvaluationInput, session: SessionDep,
                              gateway: GatewayDep, settings: SettingsDep, principal: PrincipalDep,
                              idempotency_key: IdempotencyKey = None):
     """The coordinator's and expert's conclusions (the same form as in the Prefect UI): they resume the

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from api.auth import PrincipalDep
-from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.deps import GatewayDep, RowId, SessionDep, SettingsDep
+from api.errors import errors
 from api.prefect_gateway import NotSuspended, PrefectGateway, PrefectUnavailable, waiting_run
 from api.presenters import contract_public
 from documents.registry import PDF, document_store
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/contracts", tags=["contracts"])
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
-@router.get("", response_model=list[ContractPublic])
+@router.get("", response_model=list[ContractPublic], responses=errors(401))
 def list_contracts(session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
                    status: ContractStatus | None = None, application_id: int | None = None):
     """Contracts, those awaiting signatures first, then newest first; filter by status or application.
@@ -41,8 +42,8 @@ def list_contracts(session: SessionDep, settings: SettingsDep, principal: Princi
     return [contract_public(session, settings, c) for c in session.exec(query)]
 
 
-@router.get("/{contract_id}", response_model=ContractPublic)
-def read_contract(contract_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep):
+@router.get("/{contract_id}", response_model=ContractPublic, responses=errors(401, 404))
+def read_contract(contract_id: RowId, session: SessionDep, settings: SettingsDep, principal: PrincipalDep):
     enforce(principal, Action.READ, contract_resource(session, contract_id))
     return contract_public(session, settings, get_required(session, Contract, contract_id))
 
@@ -86,9 +87,9 @@ async def _resume_adoption(session: Session, gateway: PrefectGateway, applicatio
 
 
 @router.post("/{contract_id}/signatures", status_code=status.HTTP_201_CREATED, response_model=SignatureRecorded,
-             responses={409: {"description": "The contract is not open for this party's signature"},
-                        413: {"description": "The scan is too large"}, 415: {"description": "The scan is not a PDF"}})
-async def sign(contract_id: int, data: Annotated[SignatureCreate, Depends(signature_form)], session: SessionDep,
+             responses=errors(401, 403, 404, why={409: "The contract is not open for this party's signature",
+                                                  413: "The scan is too large", 415: "The scan is not a PDF"}))
+async def sign(contract_id: RowId, data: Annotated[SignatureCreate, Depends(signature_form)], session: SessionDep,
                gateway: GatewayDep, settings: SettingsDep, principal: PrincipalDep,
                scan: Annotated[UploadFile | None, File(description="The signed contract as scanned, PDF")] = None):
     """Record one party's signature (form fields, and optionally the signed scan as a PDF file). The third

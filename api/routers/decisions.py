@@ -4,7 +4,8 @@ for it (the same decision the run's form in the Prefect UI takes)."""
 from fastapi import APIRouter, status
 
 from api.auth import PrincipalDep
-from api.deps import GatewayDep, SessionDep, SettingsDep
+from api.deps import GatewayDep, RowId, SessionDep, SettingsDep
+from api.errors import errors
 from api.idempotency import IdempotencyKey, idempotent
 from api.prefect_gateway import InputRejected, NotSuspended, waiting_run
 from models.adoption import check_decision
@@ -21,9 +22,10 @@ router = APIRouter(prefix="/applications", tags=["adoption"])
 
 
 @router.post("/{application_id}/decision", status_code=status.HTTP_202_ACCEPTED, response_model=DecisionAccepted,
-             responses={409: {"description": "No pilot-adoption run is waiting for a decision on this application"},
-                        422: {"description": "The decision breaks the methodology's rules; the run keeps waiting"}})
-async def decide(application_id: int, decision: AdoptionDecision, session: SessionDep, gateway: GatewayDep,
+             responses=errors(401, 403, 404, 413, 503, why={
+                 409: "No pilot-adoption run is waiting for a decision on this application"})
+             | {422: {"description": "The decision breaks the methodology's rules; the run keeps waiting"}})
+async def decide(application_id: RowId, decision: AdoptionDecision, session: SessionDep, gateway: GatewayDep,
                  settings: SettingsDep, principal: PrincipalDep, idempotency_key: IdempotencyKey = None):
     """Approve, request changes or reject the draft methodology (coordinator). The waiting pilot-adoption run
     goes on with this decision; on approval it generates the contract and waits for the signatures. With a

@@ -5,7 +5,8 @@ from typing import Literal
 from fastapi import APIRouter, Response
 
 from api.auth import PrincipalDep
-from api.deps import SessionDep
+from api.deps import RowId, SessionDep
+from api.errors import errors
 from api.presenters import document_response
 from documents.registry import DOCX, PDF
 from models.db import get_required
@@ -18,8 +19,8 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 
 @router.get("/{document_id}", response_class=Response,
             responses={200: {"content": {DOCX: {}, PDF: {}}},
-                       404: {"description": "Unknown document, or no PDF of it (LibreOffice was missing)"}})
-def download(document_id: int, session: SessionDep, principal: PrincipalDep,
+                       **errors(401, why={404: "Unknown document, or no PDF of it (LibreOffice was missing)"})})
+def download(document_id: RowId, session: SessionDep, principal: PrincipalDep,
              format: Literal["docx", "pdf"] = "docx") -> Response:
     """Download a generated document (or its PDF with `?format=pdf`); its stored SHA-256 is verified first."""
     enforce(principal, Action.DOWNLOAD, document_resource(session, document_id))

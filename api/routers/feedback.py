@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.citizen_feedback import accept_answer
 from api.deps import SessionDep, SettingsDep
+from api.errors import errors
 from models.schemas import CitizenFeedbackCreate
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
@@ -26,8 +27,8 @@ def form(token: str, request: Request) -> RedirectResponse:
 
 @router.post("/{token}", name="submit", description=inspect.cleandoc(accept_answer.__doc__),
              status_code=status.HTTP_201_CREATED,
-             responses={404: {"description": "Unknown link"}, 409: {"description": "The pilot has ended"},
-                        429: {"description": "The same client answered moments ago"}})
+             responses=errors(413, why={404: "Unknown link", 409: "The pilot has ended, or has not started yet",
+                                        429: "The same client answered moments ago"}))
 async def submit_answer(token: str, data: CitizenFeedbackCreate, request: Request, session: SessionDep,
                         settings: SettingsDep) -> dict:
     # `accept_answer` (which the portal's citizen page calls too) in the thread pool, from a coroutine: as a plain

@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import Session, select
 
 from api.auth import PrincipalDep
-from api.deps import SessionDep, SettingsDep
+from api.deps import RowId, SessionDep, SettingsDep
+from api.errors import errors
 from api.presenters import content_disposition, feedback_url
 from documents.pdf import PdfConversionError, PdfUnavailable, convert_to_pdf
 from documents.poster import PosterText, feedback_poster_docx, feedback_qr_png
@@ -35,8 +36,9 @@ def active_pilot(session: Session, pilot_id: int) -> Pilot:
     return pilot
 
 
-@router.post("/{pilot_id}/measurements", status_code=status.HTTP_201_CREATED)
-def post_measurement(pilot_id: int, data: MeasurementCreate, session: SessionDep, principal: PrincipalDep) -> dict:
+@router.post("/{pilot_id}/measurements", status_code=status.HTTP_201_CREATED,
+             responses=errors(401, 403, 404, 413, why={409: "The pilot no longer collects data"}))
+def post_measurement(pilot_id: RowId, data: MeasurementCreate, session: SessionDep, principal: PrincipalDep) -> dict:
     """Record one KPI measurement; the KPI must be one of the pilot's methodology, the date not in the future."""
     enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
     pilot = active_pilot(session, pilot_id)
@@ -63,10 +65,10 @@ async def read_capped(request: Request, limit: int) -> bytes:
 @router.post(
     "/{pilot_id}/measurements/csv", status_code=status.HTTP_201_CREATED,
     openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}},
-    responses={413: {"description": "Too large"}, 415: {"description": "Not CSV"},
-               422: {"description": "Rows that do not parse, by line; nothing stored"}},
+    responses=errors(401, 403, 404, why={409: "The pilot no longer collects data", 413: "Too large", 415: "Not CSV"})
+    | {422: {"description": "Rows that do not parse, by line; nothing stored"}},
 )
-async def upload_measurements(pilot_id: int, request: Request, session: SessionDep, settings: SettingsDep,
+async def upload_measurements(pilot_id: RowId, request: Request, session: SessionDep, settings: SettingsDep,
                               principal: PrincipalDep) -> dict:
     """Many measurements at once: a UTF-8 CSV body (`Content-Type: text/csv`) with the header
     `kpi,value,measured_at,source`. All rows are stored in one transaction, or none: a row that does not
@@ -94,8 +96,9 @@ async def upload_measurements(pilot_id: int, request: Request, session: SessionD
     return {"pilot_id": pilot_id, "stored": len(rows)}
 
 
-@router.post("/{pilot_id}/feedback", status_code=status.HTTP_201_CREATED)
-def post_feedback(pilot_id: int, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep) -> dict:
+@router.post("/{pilot_id}/feedback", status_code=status.HTTP_201_CREATED,
+             responses=errors(401, 403, 404, 413, why={409: "The pilot no longer collects data"}))
+def post_feedback(pilot_id: RowId, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep) -> dict:
     """A paper questionnaire typed in by the pilot's coordinator (rating 1-5, the rest optional); citizens use
     the public link."""
     enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
@@ -105,8 +108,8 @@ def post_feedback(pilot_id: int, data: FeedbackCreate, session: SessionDep, prin
     return {"id": row.id, "pilot_id": pilot_id}
 
 
-@router.get("/{pilot_id}/feedback-link")
-def feedback_link(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict:
+@router.get("/{pilot_id}/feedback-link", responses=errors(401, 404))
+def feedback_link(pilot_id: RowId, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> dict:
     """The pilot's public feedback link and where to download its QR code and site poster."""
     enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
     pilot = active_pilot(session, pilot_id)
@@ -116,8 +119,8 @@ def feedback_link(pilot_id: int, session: SessionDep, settings: SettingsDep, pri
 
 
 @router.get("/{pilot_id}/feedback-qr.png", response_class=Response,
-            responses={200: {"content": {"image/png": {}}}})
-def feedback_qr(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
+            responses={200: {"content": {"image/png": {}}}, **errors(401, 404)})
+def feedback_qr(pilot_id: RowId, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
     """The QR code of the pilot's feedback link (PNG)."""
     enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
     pilot = active_pilot(session, pilot_id)
@@ -135,8 +138,9 @@ def poster(session: Session, settings: Settings, pilot_id: int) -> tuple[Pilot, 
     ))
 
 
-@router.get("/{pilot_id}/feedback-poster.docx", response_class=Response, responses={200: {"content": {DOCX: {}}}})
-def feedback_poster(pilot_id: int, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
+@router.get("/{pilot_id}/feedback-poster.docx", response_class=Response,
+            responses={200: {"content": {DOCX: {}}}, **errors(401, 404)})
+def feedback_poster(pilot_id: RowId, session: SessionDep, settings: SettingsDep, principal: PrincipalDep) -> Response:
     """A one-page poster for the site (.docx, Russian and English) with the QR code."""
     enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
     pilot, content = poster(session, settings, pilot_id)
@@ -146,8 +150,8 @@ def feedback_poster(pilot_id: int, session: SessionDep, settings: SettingsDep, p
 
 @router.get("/{pilot_id}/feedback-poster.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}},
-                       503: {"description": "LibreOffice is not installed, or the conversion failed"}})
-def feedback_poster_pdf(pilot_id: int, session: SessionDep, settings: SettingsDep,
+                       **errors(401, 404, why={503: "LibreOffice is not installed, or the conversion failed"})})
+def feedback_poster_pdf(pilot_id: RowId, session: SessionDep, settings: SettingsDep,
                         principal: PrincipalDep) -> Response:
     """The same poster as PDF, where LibreOffice is installed."""
     enforce(principal, Action.DOWNLOAD, pilot_resource(session, pilot_id))
@@ -160,8 +164,8 @@ def feedback_poster_pdf(pilot_id: int, session: SessionDep, settings: SettingsDe
         "Content-Disposition": content_disposition(f"Плакат {pilot.contract_number}.pdf")})
 
 
-@router.get("/{pilot_id}/notifications")
-def notifications(pilot_id: int, session: SessionDep, principal: PrincipalDep) -> list[dict]:
+@router.get("/{pilot_id}/notifications", responses=errors(401, 404))
+def notifications(pilot_id: RowId, session: SessionDep, principal: PrincipalDep) -> list[dict]:
     """What the pilot's coordinator was told about severe deviations, newest first."""
     enforce(principal, Action.READ, pilot_resource(session, pilot_id))
     rows = session.exec(select(Notification).where(Notification.pilot_id == pilot_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import PrincipalDep
 from api.deps import SessionDep, SettingsDep
+from api.errors import errors
 from api.presenters import content_disposition
 from documents.registry import DOCX, document_filename
 from documents.render import render_docx
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/stats", tags=["stats"])
 Language = Annotated[Literal["en", "ru"], Query(description="Language of the labels")]
 
 
-@router.get("", response_model=ProgramStats)
+@router.get("", response_model=ProgramStats, responses=errors(401, 403))
 def read_stats(session: SessionDep, principal: PrincipalDep) -> ProgramStats:
     """Applications by sector, month, stage and status; the share that reached a pilot; pilots active and
     completed; the share recommended for roll-out; cycle times; feedback responses; the most used sites.
@@ -27,7 +28,8 @@ def read_stats(session: SessionDep, principal: PrincipalDep) -> ProgramStats:
     return program_stats(session)
 
 
-@router.get("/charts/{chart}.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+@router.get("/charts/{chart}.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}, **errors(401, 403)})
 def read_chart(chart: Annotated[Literal["by_month", "by_sector", "sites"], Path()], session: SessionDep,
                principal: PrincipalDep, language: Language = "en") -> Response:
     """One of the dashboard's charts as a PNG image."""
@@ -35,7 +37,7 @@ def read_chart(chart: Annotated[Literal["by_month", "by_sector", "sites"], Path(
     return Response(program_charts(program_stats(session), language)[chart], media_type="image/png")
 
 
-@router.get("/quarterly-report", response_class=Response, responses={200: {"content": {DOCX: {}}}})
+@router.get("/quarterly-report", response_class=Response, responses={200: {"content": {DOCX: {}}}, **errors(401, 403)})
 def quarterly_report(session: SessionDep, settings: SettingsDep, principal: PrincipalDep,
                      year: Annotated[int | None, Query(ge=2016, le=2100)] = None,
                      quarter: Annotated[int | None, Query(ge=1, le=4)] = None,

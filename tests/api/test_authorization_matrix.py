@@ -25,6 +25,7 @@ from api.deps import get_gateway
 from api.main import create_app
 from documents.registry import DOCX, document_store
 from models import users
+from models.application import company_details
 from models.db import session_scope
 from models.schemas import FlowRunPublic
 from models.settings import local_today
@@ -79,7 +80,8 @@ def seed_pilot(registration_number: str, site_code: str, contract_number: str) -
         session.add(document)
         session.flush()
         contract = Contract(pilot_id=pilot.id, application_id=pilot.application_id, status="sent",
-                            document_id=document.id, sent_at=utcnow())
+                            document_id=document.id, sent_at=utcnow(),
+                            company_details=company_details(session.get(Company, pilot.company_id)))
         session.add(contract)
         session.flush()
         run_id = str(uuid.uuid4())
@@ -140,6 +142,8 @@ ROUTES = {
                                   {"json": {"decision": "approve", "coordinator": "A. Sidorova"}}),
     "conclusions": lambda ids, party: ("post", f"/applications/{ids['application']}/conclusions",
                                        {"json": {"coordinator": "A. Sidorova", "conclusions": "Worked."}}),
+    "company details": lambda ids, party: ("post", f"/applications/{ids['application']}/company-details",
+                                           {"json": {"accept": True}}),
     "read flow run": lambda ids, party: ("get", f"/flow-runs/{ids['run']}", {}),
     "read contract": lambda ids, party: ("get", f"/contracts/{ids['contract']}", {}),
     "sign own party": lambda ids, party: ("post", f"/contracts/{ids['contract']}/signatures", {"data": {
@@ -179,6 +183,8 @@ READS = {"read application", "read flow run", "read contract", "download documen
 def _agency(acts_on_other: int | None, preview: int) -> tuple[dict, dict]:
     per_route = {route: (200, 200) for route in READS}
     per_route |= {route: (code, code if acts_on_other is None else acts_on_other) for route, code in AGENCY_ACTS.items()}
+    # Any coordinator answers for a company's record; these applications' details await no answer.
+    per_route["company details"] = (409, 409)
     program = {route: 200 for route in PROGRAM_ROUTES} | {"analysis preview": preview}
     return per_route, program
 
@@ -187,20 +193,27 @@ def _representative() -> tuple[dict, dict]:
     per_route = {route: (200, 404) for route in READS}
     per_route |= {route: (403, 404) for route in AGENCY_ACTS}
     per_route["sign own party"] = (201, 404)
+    per_route["company details"] = (403, 404)
     program = {route: 403 for route in PROGRAM_ROUTES} | {"list contracts": 200}
     return per_route, program
 
 
 def _staff() -> tuple[dict, dict]:
     per_route, program = _agency(None, 403)
-    return per_route | {route: (403, 403) for route in AGENCY_ACTS}, program
+    return per_route | {route: (403, 403) for route in [*AGENCY_ACTS, "company details"]}, program
+
+
+def _company_representative() -> tuple[dict, dict]:
+    per_route, program = _representative()
+    # The company's own record is theirs to change (by submitting signed in); these await no answer.
+    return per_route | {"company details": (409, 404)}, program
 
 
 EXPECTED = {
     "development key": _agency(None, 200),  # coordinates every pilot
     "coordinator": _agency(403, 200),  # acts on the pilots assigned to them only
     "staff": _staff(),  # reads and downloads everything, acts on nothing
-    "company representative": _representative(),
+    "company representative": _company_representative(),
     "site representative": _representative(),
 } | {caller: ({route: (401, 401) for route in ROUTES}, {route: 401 for route in PROGRAM_ROUTES})
      for caller in ("anonymous", "non-ASCII key", "revoked token", "expired token")}

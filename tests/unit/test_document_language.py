@@ -21,6 +21,7 @@ from documents.builders import contract_context, refusal_context, site_name
 from documents.poster import PosterText, feedback_poster_docx
 from documents.render import render_docx
 from documents.reports import program_report_context, report_context
+from models.application import company_details
 from models.catalog import feedback_questions, load_sectors, load_sites, sector_by_slug
 from models.rules.evaluation import PilotFacts, Response, evaluate_pilot
 from models.rules.methodology import draft_methodology
@@ -191,7 +192,8 @@ def report_document(language: str, scenario: str) -> bytes:
 def contract_document(language: str) -> bytes:
     """The contract with the whole KPI library in its methodology annex: every formula, unit and source."""
     site = catalog_site()
-    context = contract_context(Settings(), application(language), CONTENT[language]["company"], site,
+    company = company_details(CONTENT[language]["company"])
+    context = contract_context(Settings(), application(language), company, site,
                                methodology(language, library_kpis([s.slug for s in load_sectors()]), site), pilot(),
                                END)
     return render_docx(f"contract_{language}.docx", context).content
@@ -199,8 +201,8 @@ def contract_document(language: str) -> bytes:
 
 def refusal_document(language: str) -> bytes:
     content = CONTENT[language]
-    context = refusal_context(Settings(), application(language), content["company"], content["reason"],
-                              content["coordinator"], START)
+    context = refusal_context(Settings(), application(language), company_details(content["company"]),
+                              content["reason"], content["coordinator"], START)
     return render_docx(f"refusal_{language}.docx", context).content
 
 

@@ -32,18 +32,22 @@ EXPECTED = {
     COORDINATOR: {
         Action.READ: (A, A, A), Action.DOWNLOAD: (A, A, A), Action.START_STAGE: (A, F, F),
         Action.RECORD_MEASUREMENT: (A, F, F), Action.SIGN_CONTRACT: (A, F, F), Action.RUN_PROGRAM: (A, A, A),
+        Action.UPDATE_COMPANY: (A, A, A),
     },
     STAFF: {
         Action.READ: (A, A, A), Action.DOWNLOAD: (A, A, A), Action.START_STAGE: (F, F, F),
         Action.RECORD_MEASUREMENT: (F, F, F), Action.SIGN_CONTRACT: (F, F, F), Action.RUN_PROGRAM: (F, F, F),
+        Action.UPDATE_COMPANY: (F, F, F),
     },
     SITE: {
         Action.READ: (A, H, F), Action.DOWNLOAD: (A, H, F), Action.START_STAGE: (F, H, F),
         Action.RECORD_MEASUREMENT: (F, H, F), Action.SIGN_CONTRACT: (A, H, F), Action.RUN_PROGRAM: (F, H, F),
+        Action.UPDATE_COMPANY: (F, H, F),
     },
     COMPANY: {
         Action.READ: (A, H, F), Action.DOWNLOAD: (A, H, F), Action.START_STAGE: (F, H, F),
         Action.RECORD_MEASUREMENT: (F, H, F), Action.SIGN_CONTRACT: (A, H, F), Action.RUN_PROGRAM: (F, H, F),
+        Action.UPDATE_COMPANY: (A, H, F),
     },
 }
 
