@@ -30,6 +30,7 @@ from models.rules.monitoring import (
     new_signals,
 )
 from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING, sus_score
+from models.rules.timeline import Timeline, measurement_refusal
 from models.schemas import FeedbackCreate, MeasurementCreate, MidpointDecision
 from models.settings import get_settings, local_date
 from models.stages import PilotStatus, ReviewStatus, Stage, Status
@@ -37,10 +38,20 @@ from models.tables import Application, Checkpoint, Feedback, Measurement, Method
 from models.transitions import transition
 
 
+def pilot_timeline(pilot: Pilot, methodology: Methodology) -> Timeline:
+    return Timeline(pilot.start_date, pilot.end_date, methodology.baseline_days)
+
+
 def add_measurement(session: Session, pilot: Pilot, data: MeasurementCreate) -> Measurement:
-    kpis = [k["code"] for k in session.get(Methodology, pilot.methodology_id).kpis]
+    """Store a measurement of one of the methodology's KPIs dated in one of the pilot's windows (T0, the pilot
+    phase, after it); InvalidInput names the windows when it falls in none."""
+    methodology = session.get(Methodology, pilot.methodology_id)
+    kpis = [k["code"] for k in methodology.kpis]
     if data.kpi_code not in kpis:
         raise InvalidInput(f"kpi_code '{data.kpi_code}' is not a KPI of this pilot's methodology: {kpis}")
+    refusal = measurement_refusal(pilot_timeline(pilot, methodology), data.measured_at)
+    if refusal:
+        raise InvalidInput(refusal)
     row = Measurement(pilot_id=pilot.id, **data.model_dump())
     session.add(row)
     return row

@@ -17,6 +17,7 @@ from models.errors import InvalidInput
 from models.measurement_csv import CsvRejected, parse_measurements_csv
 from models.monitoring import add_feedback, add_measurement
 from models.permissions import Action, enforce
+from models.rules.timeline import answer_refusal
 from models.schemas import FeedbackCreate, MeasurementCreate
 from models.settings import Settings, local_today
 from models.stages import PilotStatus, StageNotAllowed
@@ -100,6 +101,9 @@ def post_feedback(pilot_id: int, data: FeedbackCreate, session: SessionDep, prin
     the public link."""
     enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
     pilot = active_pilot(session, pilot_id)
+    not_started = answer_refusal(pilot.start_date, local_today())
+    if not_started:
+        raise StageNotAllowed(not_started)
     row = add_feedback(session, pilot, data)
     session.commit()
     return {"id": row.id, "pilot_id": pilot_id}
