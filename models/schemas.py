@@ -224,6 +224,9 @@ class EvaluationInput(Strict):
     critical_incident: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="An incident that endangered citizens or their data, if any; it makes the "
                                 "recommendation 'stop'. Leave empty when there was none.")
+    early_end_reason: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="Why the pilot is evaluated before its planned end, if it is; without a reason "
+                                "an early evaluation cannot recommend roll-out. The report states it.")
 
 
 class StageRunRequest(Strict):
