@@ -8,7 +8,7 @@ themselves: memory grows with the batch size, not with the data.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, select
@@ -69,9 +69,10 @@ _RECENT_ANSWERS_OF_CLIENT = select(Feedback.pilot_id).where(Feedback.client_hash
 
 
 def add_feedback(session: Session, pilot: Pilot | int, data: FeedbackCreate, client_hash: str | None = None,
-                 repeat_window: timedelta | None = None) -> Feedback:
-    """Store an answer (for the pilot, or the pilot of that id) with its SUS score; with `client_hash` and
-    `repeat_window`, refuse a repeat from the same client within the window (RepeatedFeedback)."""
+                 repeat_window: timedelta | None = None, answered_on: date | None = None) -> Feedback:
+    """Store an answer (for the pilot, or the pilot of that id) with its SUS score, given now or, for a paper
+    questionnaire, on `answered_on` (at noon in the program's time zone); with `client_hash` and `repeat_window`,
+    refuse a repeat from the same client within the window (RepeatedFeedback)."""
     pilot_id = pilot if isinstance(pilot, int) else pilot.id
     if client_hash and repeat_window:
         session.flush()  # as an ORM query would (autoflush); nothing to do, and no I/O, when nothing is pending
@@ -79,8 +80,10 @@ def add_feedback(session: Session, pilot: Pilot | int, data: FeedbackCreate, cli
                 "client_hash": client_hash, "since": utcnow() - repeat_window}).scalars().all():
             raise RepeatedFeedback(f"an answer from this device was received less than "
                                    f"{repeat_window.total_seconds() / 60:g} minutes ago")
-    row = Feedback(pilot_id=pilot_id, **data.model_dump(), client_hash=client_hash,
-                   sus_score=sus_score(data.sus) if data.sus else None)
+    row = Feedback(pilot_id=pilot_id, **data.model_dump(include=set(FeedbackCreate.model_fields)),
+                   client_hash=client_hash, sus_score=sus_score(data.sus) if data.sus else None)
+    if answered_on is not None:
+        row.created_at = datetime.combine(answered_on, time(12), ZoneInfo(get_settings().timezone)).astimezone(UTC)
     session.add(row)
     return row
 

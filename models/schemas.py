@@ -164,6 +164,12 @@ class FeedbackCreate(Strict):
     comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
+class PaperFeedbackCreate(FeedbackCreate):
+    """A paper questionnaire the pilot's coordinator types in: dated the day the citizen filled it in."""
+
+    answered_on: date | None = Field(default=None, description="The day on the questionnaire; default today")
+
+
 class CitizenFeedbackCreate(FeedbackCreate):
     """What the public feedback link (the QR code) accepts: both the CSAT and the NPS question are answered."""
 

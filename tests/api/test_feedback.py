@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from documents.pdf import soffice_path
 from models.db import session_scope
-from models.settings import local_today
+from models.settings import local_date, local_today
 from models.rules.statistics import sus_score
 from models.tables import Feedback, Measurement, Pilot
 from tests.api.test_api import KEY, client, gateway  # noqa: F401  (fixtures)
@@ -205,3 +205,21 @@ def test_answers_before_the_start_are_409_saying_when_it_starts(client):
     page = client.get(f"/portal/feedback/{token}")
     assert page.status_code == 409 and f"{start:%d.%m.%Y}" in page.text
     assert stored(Feedback) == 0
+
+
+def test_a_paper_questionnaire_is_dated_the_day_it_was_filled_in(client, pilot_id):
+    with session_scope() as session:
+        start = session.get(Pilot, pilot_id).start_date
+    url = f"/pilots/{pilot_id}/feedback"
+    on_day_three = client.post(url, headers=KEY, json={"rating": 4, "answered_on": (start + timedelta(days=3)).isoformat()})
+    assert on_day_three.status_code == 201
+    with session_scope() as session:
+        assert local_date(session.exec(select(Feedback)).one().created_at) == start + timedelta(days=3)
+    before = client.post(url, headers=KEY, json={"rating": 4, "answered_on": (start - timedelta(days=1)).isoformat()})
+    assert before.status_code == 409 and start.isoformat() in before.json()["detail"]
+    future = client.post(url, headers=KEY, json={"rating": 4,
+                                                 "answered_on": (local_today() + timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and "in the future" in future.json()["detail"]
+    assert client.post(f"/feedback/{token_of(pilot_id)}", headers=BROWSER, json={
+        "rating": 4, "nps": 9, "answered_on": start.isoformat()}).status_code == 422  # a citizen cannot date it
+    assert stored(Feedback) == 1
