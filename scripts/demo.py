@@ -7,12 +7,23 @@ The key defaults to the one scripts/stack.py wrote into var/.env.
 
 import argparse
 import json
+import os
+import random
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
+from admin import local_postgres
+from models.db import session_scope
 from models.settings import local_today  # signatures and measurements are dated in the program's time zone
+from models.tables import Methodology, Pilot
+
+CHECKPOINTS = 5
+RESPONDENTS = 120
+COMMENTS = ("Удобно, автобус объявляют заранее", "Громкость хорошая, но в дождь плохо слышно",
+            "Водитель теперь ждёт, спасибо", "Иногда метка не срабатывает")
 
 ROOT = Path(__file__).resolve().parents[1]
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
@@ -43,6 +54,51 @@ SAMPLE_APPLICATION = {
     "handles_personal_data": False,
     "language": "ru",
 }
+
+
+def move_pilot_into_the_past(pilot_id: int) -> tuple[date, date]:
+    """The demo's one step outside the API: a pilot adopted today starts weeks ahead, so its dates (and its
+    methodology's calendar) are moved back to end yesterday, as if it had been signed months ago. Written to the
+    stack's database (var/.env names it), like the seed scripts."""
+    with session_scope() as session:
+        pilot = session.get(Pilot, pilot_id)
+        methodology = session.get(Methodology, pilot.methodology_id)
+        shift = pilot.end_date - (local_today() - timedelta(days=1))
+        pilot.start_date, pilot.end_date = pilot.start_date - shift, pilot.end_date - shift
+        methodology.start_date, methodology.end_date = pilot.start_date, pilot.end_date
+        methodology.checkpoints = [{**c, "date": (date.fromisoformat(c["date"]) - shift).isoformat()}
+                                   for c in methodology.checkpoints]
+        return pilot.start_date, pilot.end_date
+
+
+def measured_series(kpis: list[dict], start: date, checkpoints: list[date]):
+    """(day, value, KPI code): two T0 readings near the baseline, then one per checkpoint along a trend with noise
+    that passes a primary KPI's target by a fifth of the way and takes a secondary one half of it."""
+    noise = random.Random(12)
+    for kpi in kpis:
+        span = kpi["target"] - kpi["baseline"]
+        for days_before in (10, 4):
+            yield start - timedelta(days=days_before), round(kpi["baseline"] + noise.gauss(0, 0.04) * span, 3), kpi["code"]
+        reach = 1.2 if kpi["primary"] else 0.5
+        for number, day in enumerate(checkpoints, start=1):
+            value = kpi["baseline"] + span * reach * number / len(checkpoints) + noise.gauss(0, 0.04) * span
+            yield day, round(value, 3), kpi["code"]
+
+
+def citizens_answers(start: date, end: date) -> list[dict]:
+    """Paper questionnaires spread over the pilot phase: mostly satisfied, a few not, some with comments."""
+    noise = random.Random(7)
+    answers = []
+    for i in range(RESPONDENTS):
+        rating = noise.choices((5, 4, 3, 2), weights=(55, 30, 10, 5))[0]
+        answers.append({
+            "rating": rating, "nps": min(10, max(0, rating * 2 + noise.choice((-1, 0, 0, 1)))),
+            "age_band": noise.choice(("18-34", "35-54", "55-64", "65+", "65+")),
+            "has_disability": noise.random() < 0.4,
+            "comment": COMMENTS[i % len(COMMENTS)] if i % 6 == 0 else None,
+            "answered_on": (start + timedelta(days=noise.randrange((end - start).days + 1))).isoformat(),
+        })
+    return answers
 
 
 class Demo:
@@ -138,17 +194,20 @@ class Demo:
         pilot = state["pilot"]
         self.log(f"   pilot {pilot['id']}, contract {pilot['contract_number']}, {pilot['start_date']} - {pilot['end_date']}")
 
-        self.log("4. monitoring: measurements and citizens' feedback, then a checkpoint")
-        for kpi in state["methodology"]["kpis"]:
+        self.log("4. monitoring: the pilot is moved into the past so that its phase is complete today; T0, five "
+                 "checkpoints of measurements and citizens' answers over the weeks, a monitoring record at each")
+        start, end = move_pilot_into_the_past(pilot["id"])
+        self.log(f"   pilot phase now {start} - {end}")
+        kpis = state["methodology"]["kpis"]
+        checkpoints = [start + timedelta(days=round(k * (end - start).days / CHECKPOINTS)) for k in range(1, CHECKPOINTS + 1)]
+        for day, value, kpi in measured_series(kpis, start, checkpoints):
             self.client.post(f"/pilots/{pilot['id']}/measurements", json={
-                "kpi_code": kpi["code"], "value": kpi["target"], "measured_at": local_today().isoformat(),
+                "kpi_code": kpi, "value": value, "measured_at": day.isoformat(),
                 "source": "demo: site dispatch data"}).raise_for_status()
-        respondents = state["methodology"]["feedback_plan"]["min_respondents"]
-        for i in range(respondents + 3):
-            rating = 5 if i % 4 else 4
-            comment = "Удобно, автобус объявляют заранее" if i % 10 == 0 else None
-            self.client.post(f"/pilots/{pilot['id']}/feedback", json={"rating": rating, "comment": comment}).raise_for_status()
-        state = self.stage(application_id, "monitoring")
+        for answer in citizens_answers(start, end):
+            self.client.post(f"/pilots/{pilot['id']}/feedback", json=answer).raise_for_status()
+        for day in checkpoints:
+            state = self.stage(application_id, "monitoring", {"as_of": day.isoformat()})
         checkpoint = state["pilot"]["checkpoints"][-1]
         self.log(f"   checkpoint {checkpoint['as_of']}: {checkpoint['severity']}, "
                  f"{checkpoint['feedback_summary']['respondents']} respondents")
@@ -157,8 +216,8 @@ class Demo:
         run_id = self.start(application_id, "evaluation")
         self.wait(run_id, "evaluation", until_suspended=True)
         self.client.post(f"/applications/{application_id}/conclusions", json={
-            "coordinator": "Сидорова Анна (demo)", "conclusions": "The pilot met its targets; passengers rated it highly.",
-            "expert": "Иванов П. С. (demo)", "expert_conclusions": "The effect on boarding times is clear and stable.",
+            "coordinator": "Сидорова Анна (demo)", "conclusions": "Reviewed against the site's T0 readings over the whole pilot phase.",
+            "expert": "Иванов П. С. (demo)", "expert_conclusions": "The trends are consistent across the five checkpoints.",
         }).raise_for_status()
         self.wait(run_id, "evaluation")
         state = self.application(application_id)
@@ -186,6 +245,9 @@ def main() -> None:
             raise SystemExit("no var/.env: start the stack first (bash scripts/up.sh)")
         key = next(line.split("=", 1)[1] for line in env_file.read_text().splitlines()
                    if line.startswith("PILOTFLOW_API_KEY="))
+    # The one step outside the API (move_pilot_into_the_past) writes to the stack's database: the local PostgreSQL
+    # scripts/stack.py started, unless PILOTFLOW_DATABASE_URL points elsewhere, as it does for the stack.
+    os.environ.setdefault("PILOTFLOW_DATABASE_URL", local_postgres.url(ROOT / "var" / "postgres", "pilotflow", "psycopg"))
     try:
         files = Demo(args.api, key, args.out).run()
     except httpx.ConnectError:
