@@ -18,8 +18,9 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from models.monitoring import RepeatedFeedback, add_feedback
+from models.rules.timeline import answer_refusal
 from models.schemas import CitizenFeedbackCreate
-from models.settings import Settings
+from models.settings import Settings, local_today
 from models.stages import PilotStatus
 from models.tables import Pilot
 
@@ -27,12 +28,19 @@ from models.tables import Pilot
 # only its pilot's id and status, read as plain SQL (the ORM's bookkeeping for the row cost as much again).
 _PILOT_BY_TOKEN = select(Pilot).where(Pilot.feedback_token == bindparam("token"))
 _PILOT_TABLE = Pilot.__table__
-_PILOT_STATE_BY_TOKEN = (sa_select(_PILOT_TABLE.c.id, _PILOT_TABLE.c.status)
+_PILOT_STATE_BY_TOKEN = (sa_select(_PILOT_TABLE.c.id, _PILOT_TABLE.c.status, _PILOT_TABLE.c.start_date)
                          .where(_PILOT_TABLE.c.feedback_token == bindparam("token")))
 
 
+class PilotNotStarted(HTTPException):
+    """409 for an answer before the pilot's start; its detail says when the pilot starts (the portal shows it)."""
+
+    def __init__(self, detail: str):
+        super().__init__(status.HTTP_409_CONFLICT, detail)
+
+
 def _check_link(pilot) -> None:
-    """404 for an unknown link, 409 for a pilot that no longer collects feedback."""
+    """404 for an unknown link, 409 for a pilot that does not collect feedback: not started yet, or ended."""
     if pilot is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             "Ссылка для отзыва не найдена. / This feedback link is not known.")
@@ -40,6 +48,9 @@ def _check_link(pilot) -> None:
         raise HTTPException(status.HTTP_409_CONFLICT,
                             "Этот пилот завершён и больше не собирает отзывы. / "
                             "This pilot has ended and no longer collects feedback.")
+    not_started = answer_refusal(pilot.start_date, local_today())
+    if not_started:
+        raise PilotNotStarted(not_started)
 
 
 def pilot_for_token(session: Session, token: str) -> Pilot:

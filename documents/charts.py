@@ -50,14 +50,22 @@ def _figure(size: tuple[float, float], title: str, left: float = 0.08):
 
 
 def kpi_chart(title: str, unit: str, series: Sequence[tuple[date, float]], baseline: float, target: float,
-              checkpoints: Sequence[date], labels: dict[str, str]) -> bytes:
-    """A KPI's measurements over the pilot, its target and baseline lines, the checkpoint days as ticks."""
+              checkpoints: Sequence[date], labels: dict[str, str],
+              trend: tuple[tuple[date, float], tuple[date, float]] | None = None, start: date | None = None) -> bytes:
+    """A KPI's readings (T0 and pilot phase), its fitted trend, its target and baseline lines, the pilot's start
+    and the checkpoint days as ticks."""
     figure, axes = _figure(WIDE, title)
     for day in checkpoints:
         axes.axvline(day, color="#eeeeee", linewidth=0.8, zorder=0)
+    if start:
+        axes.axvline(start, color=BASELINE, linewidth=0.8, zorder=0)
     if series:
         days, values = zip(*series)
-        axes.plot(days, values, color=LINE, marker="o", markersize=3, linewidth=1.4, label=labels["actual"])
+        # With a fitted trend the readings are dots and the trend the line; without one, the readings are joined.
+        axes.plot(days, values, color=LINE, marker="o", markersize=3, linewidth=0 if trend else 1.4,
+                  label=labels["actual"])
+    if trend:
+        axes.plot(*zip(*trend), color=LINE, linewidth=1.4, label=labels["trend"])
     axes.axhline(target, color=TARGET, linestyle="--", linewidth=1.2, label=f"{labels['target']} {target:g}")
     axes.axhline(baseline, color=BASELINE, linestyle=":", linewidth=1.2, label=f"{labels['baseline']} {baseline:g}")
     axes.set_ylabel(unit, fontsize=8)

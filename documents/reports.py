@@ -4,7 +4,7 @@ figures (models/stats.py), localized, so the templates hold no logic and no numb
 the text, the tables and the charts."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from documents import charts
 from documents.builders import CHECKPOINT_KINDS, format_date, format_number, site_address, site_name, site_owner
@@ -25,11 +25,17 @@ SEVERITIES = {
 }
 RECOMMENDATIONS = {
     "en": {"roll_out": "Roll out", "iterate": "Iterate and re-test", "extend": "Extend the pilot",
-           "stop": "Stop"},
+           "stop": "Stop", "insufficient": "Insufficient evidence"},
     "ru": {"roll_out": "Рекомендовать к тиражированию", "iterate": "Доработать и повторить тестирование",
-           "extend": "Продлить тестирование", "stop": "Прекратить"},
+           "extend": "Продлить тестирование", "stop": "Прекратить", "insufficient": "Недостаточно данных для вывода"},
 }
-MET = {"en": {True: "yes", False: "no", None: "no data"}, "ru": {True: "да", False: "нет", None: "нет данных"}}
+# models.rules.evaluation.kpi_verdict's verdicts as the KPI table says them.
+VERDICTS = {
+    "en": {"met": "target met", "improved": "improved, target not shown", "no_change": "no change shown",
+           "worse": "worse than baseline", "insufficient": "insufficient evidence"},
+    "ru": {"met": "цель достигнута", "improved": "улучшение есть, цель не доказана", "no_change": "изменение не доказано",
+           "worse": "хуже базового значения", "insufficient": "недостаточно данных"},
+}
 AGE_BANDS = {
     "en": {"under-18": "under 18", "18-34": "18–34", "35-54": "35–54", "55-64": "55–64", "65+": "65 or older"},
     "ru": {"under-18": "младше 18", "18-34": "18–34", "35-54": "35–54", "55-64": "55–64", "65+": "65 и старше"},
@@ -65,20 +71,27 @@ CHECKPOINT_DEVIATIONS = {
 }
 RULE = {
     "en": [
-        "Roll out: every primary KPI met its target, satisfaction meets the plan, no critical incident.",
-        "Iterate and re-test: at least half of the primary KPIs met, or the 95 % interval of an unmet one includes "
-        "its target.",
-        "Extend: too few respondents, or a primary KPI never measured, to conclude.",
+        "Roll out: the pilot phase is over (or the coordinator stated why it ended early); every primary KPI met its "
+        "target, the whole 95 % interval of its final level clear of it; the planned sample reached; satisfaction "
+        "meets the plan; no critical incident.",
+        "Iterate and re-test: some primary KPI met its target or improved on its baseline (its interval clear of the "
+        "baseline), but not all met theirs.",
+        "Extend: the pilot phase is not over and no reason to end it early was given.",
+        "Insufficient evidence: a primary KPI has fewer than three pilot-phase readings, or the planned sample was "
+        "not reached.",
         "Stop: a critical incident, a primary KPI worse than its baseline (its whole 95 % interval), satisfaction "
-        "clearly below the stop level of the methodology, or most primary KPIs clearly missed.",
+        "clearly below the stop level of the methodology, or no primary KPI improved.",
     ],
     "ru": [
-        "Тиражировать: каждый основной KPI достиг цели, удовлетворённость не ниже плана, критических инцидентов нет.",
-        "Доработать и повторить: достигнута цель не менее чем по половине основных KPI или 95 % интервал "
-        "недостигнутого KPI включает цель.",
-        "Продлить: слишком мало респондентов или нет замеров основного KPI, чтобы сделать вывод.",
+        "Тиражировать: период пилота завершён (или координатор указал причину досрочной оценки); каждый основной KPI "
+        "достиг цели — весь 95 % интервал итогового уровня за целью; план опроса выполнен; удовлетворённость не ниже "
+        "плана; критических инцидентов нет.",
+        "Доработать и повторить: часть основных KPI достигла цели или улучшилась относительно базы (интервал не "
+        "перекрывает базовое значение), но не все достигли цели.",
+        "Продлить: период пилота не завершён, причина досрочной оценки не указана.",
+        "Недостаточно данных: по основному KPI меньше трёх замеров за период пилота или план опроса не выполнен.",
         "Прекратить: критический инцидент, основной KPI хуже базового значения (весь 95 % интервал), "
-        "удовлетворённость явно ниже порога остановки по методике, либо большинство основных KPI явно не достигнуты.",
+        "удовлетворённость явно ниже порога остановки по методике, либо ни один основной KPI не улучшился.",
     ],
 }
 TEXT = {
@@ -96,7 +109,14 @@ TEXT = {
         "plan": "Feedback plan: at least {min} respondents (±{margin} at 95 % confidence{population}).",
         "plan_population": ", of about {population} visitors over the pilot",
         "dates_changed": "Testing period changed: planned {planned_start} – {planned_end}, actual {start} – {end}.",
-        "evaluated_early": "Evaluated {days} days before the planned end of the pilot.",
+        "evaluated_early": "Evaluated {days} days before the planned end of the pilot; the coordinator's reason: "
+                           "{reason}",
+        "no_reason": "none given (the recommendation cannot be to roll out).",
+        "baseline_assumed": "{kpi}: no T0 measurement at the site; the sector's baseline is assumed.",
+        "timeline": "Timeline: baseline window (T0) {baseline_start} – {baseline_end}; pilot phase {start} – {end}; "
+                    "evaluated on {as_of}: {state}.",
+        "phase_complete": "the pilot phase is complete",
+        "phase_open": "{days} days before the end of the pilot phase",
         "target_changed": "{kpi}: baseline {baseline} and target {target} adopted instead of the KPI library's "
                           "{standard_baseline} and {standard_target}.",
         "checkpoint_missed": "The checkpoint of {date} ({checkpoint}) was not recorded.",
@@ -107,10 +127,16 @@ TEXT = {
         "midpoint_decisions": {"continue": "continue as planned", "adjust": "adjust the pilot",
                                "stop": "stop the pilot early"},
         "midpoint_comment": " Comment: “{comment}”",
-        "kpi_method": "Actual: the mean of the measurements in the second half of the pilot (the latest one when "
-                      "none fall there), with its 95 % interval (Student t) in brackets where two or more "
-                      "measurements allow it. Change: actual minus baseline, with the same interval.",
-        "within": "no (the interval includes the target)",
+        "kpi_method": "Baseline: the mean of the site's T0 readings (in the window before the start); where none "
+                      "were taken, the sector's value, marked assumed. Final level: the least-squares trend of the "
+                      "pilot-phase readings at the last reading's day, with its 95 % interval (Student t, n − 2 "
+                      "degrees of freedom); fewer than three readings give no trend (the latest reading is shown "
+                      "alone). A target counts as met only when the whole interval is at or beyond it; improved when "
+                      "it only clears the baseline. Change: final level minus baseline.",
+        "assumed": "{value} (assumed)",
+        "measured": "{value} (T0, {n} readings)",
+        "readings": "{verdict}; {n} readings, trend {slope} per week",
+        "few_readings": "{verdict}; {n} readings",
         "respondents": "{n} citizens answered; the plan required at least {min}.",
         "share_of_visitors": "That is {share} of the about {population} visitors over the pilot.",
         "mean_rating": "Mean satisfaction rating: {mean} of 5.",
@@ -133,6 +159,7 @@ TEXT = {
         "ratings_title": "Satisfaction ratings", "rating": "rating (1 = very poor, 5 = excellent)",
         "feedback_title": "Feedback per week", "per_week": "responses per week", "cumulative": "total",
         "minimum": "plan minimum", "actual": "measured", "target": "target", "baseline": "baseline",
+        "trend": "trend",
     },
     "ru": {
         "none": "Не зафиксировано.",
@@ -151,7 +178,15 @@ TEXT = {
         "plan_population": ", из примерно {population} посетителей за период пилота",
         "dates_changed": "Изменён период тестирования: по плану {planned_start} – {planned_end}, фактически "
                          "{start} – {end}.",
-        "evaluated_early": "Оценка проведена за {days} дн. до планового окончания пилота.",
+        "evaluated_early": "Оценка проведена за {days} дн. до планового окончания пилота; причина, указанная "
+                           "координатором: {reason}",
+        "no_reason": "не указана (рекомендация к тиражированию невозможна).",
+        "baseline_assumed": "{kpi}: замер T0 на площадке не проводился; базовое значение принято по умолчанию "
+                            "для отрасли.",
+        "timeline": "График: базовый период (T0) {baseline_start} – {baseline_end}; период пилота {start} – {end}; "
+                    "оценка на {as_of}: {state}.",
+        "phase_complete": "период пилота завершён",
+        "phase_open": "за {days} дн. до окончания периода пилота",
         "target_changed": "{kpi}: приняты базовое значение {baseline} и цель {target} вместо {standard_baseline} и "
                           "{standard_target} по библиотеке KPI.",
         "checkpoint_missed": "Контрольная точка {date} ({checkpoint}) не проведена.",
@@ -162,10 +197,17 @@ TEXT = {
         "midpoint_decisions": {"continue": "продолжить пилот по плану", "adjust": "скорректировать пилот",
                                "stop": "досрочно остановить пилот"},
         "midpoint_comment": " Комментарий: «{comment}»",
-        "kpi_method": "Фактическое значение — среднее замеров второй половины пилота (последний замер, если во второй "
-                      "половине замеров нет); в скобках — 95 % интервал (t-распределение Стьюдента), если замеров "
-                      "два и более. Изменение — фактическое значение минус базовое, с тем же интервалом.",
-        "within": "нет (интервал включает цель)",
+        "kpi_method": "Базовое значение — среднее замеров T0 на площадке (до начала пилота); если их нет — "
+                      "отраслевое значение, принятое по умолчанию. Итоговый уровень — линейный тренд (метод "
+                      "наименьших квадратов) по замерам периода пилота на дату последнего замера, в скобках — 95 % "
+                      "интервал (t-распределение Стьюдента, степеней свободы на две меньше, чем замеров); при менее "
+                      "чем трёх замерах тренда нет (показан последний замер). Цель достигнута, только если весь "
+                      "интервал за целью; улучшение — если интервал лишь не перекрывает базовое значение. "
+                      "Изменение — итоговый уровень минус базовое значение.",
+        "assumed": "{value} (принято по умолчанию)",
+        "measured": "{value} (T0, замеров: {n})",
+        "readings": "{verdict}; замеров: {n}, тренд {slope} в неделю",
+        "few_readings": "{verdict}; замеров: {n}",
         "respondents": "Ответили {n} жителей; по плану требовалось не менее {min}.",
         "share_of_visitors": "Это {share} из примерно {population} посетителей за период пилота.",
         "mean_rating": "Средняя оценка удовлетворённости: {mean} из 5.",
@@ -187,6 +229,7 @@ TEXT = {
         "ratings_title": "Оценки удовлетворённости", "rating": "оценка (1 — очень плохо, 5 — отлично)",
         "feedback_title": "Отзывы по неделям", "per_week": "отзывов за неделю", "cumulative": "всего",
         "minimum": "минимум по плану", "actual": "замеры", "target": "цель", "baseline": "база",
+        "trend": "тренд",
     },
 }
 SHOWN_CHECKPOINT_KINDS = {"baseline", "regular", "midpoint", "final"}  # daily "interim" records only when not ok
@@ -223,18 +266,33 @@ def _share_formatter(value: float, _language: str) -> str:
 
 
 def kpi_rows(evaluation: dict, language: str) -> list[KpiResultRow]:
+    text = TEXT[language]
     rows = []
     for r in evaluation["kpis"]:
-        met = MET[language][r["met"]]
-        if r["met"] is False and r["straddles"]:
-            met = TEXT[language]["within"]
+        verdict = VERDICTS[language][r["verdict"]]
+        slope = r["slope_per_week"]
+        verdict = (text["readings"].format(verdict=verdict, n=r["readings"], slope=with_interval(slope, language, signed))
+                   if slope else text["few_readings"].format(verdict=verdict, n=r["readings"]))
+        baseline = format_number(r["baseline"], language)
         rows.append(KpiResultRow(
             name=r[f"name_{language}"], unit=kpi_text(r, "unit", language),
-            baseline=format_number(r["baseline"], language),
+            baseline=(text["measured"].format(value=baseline, n=r["baseline_readings"])
+                      if r["baseline_source"] == "measured" else text["assumed"].format(value=baseline)),
             target=format_number(r["target"], language), actual=with_interval(r["actual"], language),
-            change=with_interval(r["change"], language, signed), met=met,
+            change=with_interval(r["change"], language, signed), met=verdict,
         ))
     return rows
+
+
+def timeline_line(evaluation: dict, language: str) -> str:
+    """Where the evaluation stands on the pilot's timeline: the T0 window, the pilot phase, the evaluation day."""
+    timeline, text = evaluation["timeline"], TEXT[language]
+    baseline_end = date.fromisoformat(timeline["start"]) - timedelta(days=1)
+    state = (text["phase_complete"] if timeline["complete"] else text["phase_open"].format(days=timeline["days_left"]))
+    return text["timeline"].format(
+        baseline_start=format_date(timeline["baseline_start"], language),
+        baseline_end=format_date(baseline_end, language), start=format_date(timeline["start"], language),
+        end=format_date(timeline["end"], language), as_of=format_date(evaluation["as_of"], language), state=state)
 
 
 def deviation_lines(evaluation: dict, names: dict[str, str], language: str) -> list[str]:
@@ -252,6 +310,8 @@ def deviation_lines(evaluation: dict, names: dict[str, str], language: str) -> l
             values["kpi"] = names.get(values["code"], values["code"])
         if "checkpoint" in values:
             values["checkpoint"] = CHECKPOINT_KINDS[language].get(values["checkpoint"], values["checkpoint"])
+        if d["kind"] == "evaluated_early":
+            values["reason"] = d["reason"] or text["no_reason"]
         if d["kind"] == "midpoint_decision":
             values["decision"] = text["midpoint_decisions"][d["decision"]]
             values["comment"] = text["midpoint_comment"].format(comment=d["comment"]) if d["comment"] else ""
@@ -336,6 +396,16 @@ def monitoring_lines(evaluation: dict, names: dict[str, str], language: str) -> 
     return incidents or [text["none"]], gaps or [text["none"]]
 
 
+def trend_line(kpi: dict) -> tuple[tuple[date, float], tuple[date, float]] | None:
+    """The fitted trend's two ends, from the first pilot-phase reading to the last, for the KPI's chart."""
+    if kpi["slope_per_week"] is None:
+        return None
+    days = [date.fromisoformat(d) for d, _, phase in kpi["series"] if phase == "pilot"]
+    first, last = min(days), max(days)
+    level = kpi["actual"]["value"]
+    return (first, level - kpi["slope_per_week"]["value"] * (last - first).days / 7), (last, level)
+
+
 def report_charts(evaluation: dict, methodology: Methodology, language: str) -> tuple[list[ChartBlock], Picture, Picture]:
     labels = TEXT[language]
     checkpoint_days = [date.fromisoformat(c["date"]) for c in methodology.checkpoints]
@@ -345,8 +415,8 @@ def report_charts(evaluation: dict, methodology: Methodology, language: str) -> 
             continue
         name, unit = r[f"name_{language}"], kpi_text(r, "unit", language)
         kpi_charts.append(ChartBlock(title=f"{name}, {unit}", image=Picture(png=charts.kpi_chart(
-            name, unit, [(date.fromisoformat(d), v) for d, v in r["series"]], r["baseline"], r["target"],
-            checkpoint_days, labels))))
+            name, unit, [(date.fromisoformat(d), v) for d, v, _ in r["series"]], r["baseline"], r["target"],
+            checkpoint_days, labels, trend_line(r), date.fromisoformat(evaluation["timeline"]["start"])))))
     feedback = evaluation["feedback"]
     ratings = Picture(png=charts.rating_chart(feedback["rating_counts"], labels), width_mm=115)
     weekly = Picture(png=charts.feedback_chart(feedback["weekly"], feedback["min_respondents"], labels))
@@ -366,6 +436,7 @@ def report_context(
     incidents, gaps = monitoring_lines(evaluation, names, lang)
     checkpoints = evaluation["monitoring"]["checkpoints"]
     summary = [
+        timeline_line(evaluation, lang),
         text["kpis_met"].format(met=sum(1 for r in primary if r["met"]), total=len(primary)),
         text["feedback_summary"].format(n=feedback["respondents"], min=feedback["min_respondents"],
                                         csat=with_interval(feedback["csat"], lang, _share_formatter)),

@@ -14,7 +14,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
 from documents.registry import issue_document
-from documents.reports import RECOMMENDATIONS, report_context
+from documents.reports import RECOMMENDATIONS, VERDICTS, report_context
 from flows.common import acting, current_flow_run_id, guard_stage
 from models import actors
 from models.adoption import pilot_of
@@ -29,30 +29,31 @@ from models.transitions import record_stage_run
 
 
 @task
-def evaluate(application_id: int, as_of: date, critical_incident: str = "") -> dict:
+def evaluate(application_id: int, as_of: date, critical_incident: str = "", early_end_reason: str = "") -> dict:
     """The one computation every number of the report comes from (read-only)."""
     with session_scope() as session:
-        return evaluate_pilot(*load_facts(session, application_id, as_of, critical_incident))
+        return evaluate_pilot(*load_facts(session, application_id, as_of, critical_incident, early_end_reason))
 
 
 def draft_markdown(application_id: int, evaluation: dict) -> str:
     """The results so far, shown next to the conclusions form."""
     feedback = evaluation["feedback"]
     csat = feedback["csat"]
+    timeline = evaluation["timeline"]
     lines = [
         f"## Application {application_id}: draft results for the analytical report",
         f"**Recommendation by the rule: {RECOMMENDATIONS['en'][evaluation['recommendation']]}**. "
         f"{evaluation['reason']}.",
         "",
-        "| KPI | primary | baseline | target | actual | 95 % interval | met |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| KPI | primary | baseline | target | final level | 95 % interval | readings | verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in evaluation["kpis"]:
         actual = r["actual"]
         shown = "—" if actual is None else f"{actual['value']:.4g}"
         bounds = "—" if actual is None or actual["low"] is None else f"{actual['low']:.4g} to {actual['high']:.4g}"
-        lines.append(f"| {r['name_en']} | {'yes' if r['primary'] else 'no'} | {r['baseline']:g} | {r['target']:g} "
-                     f"| {shown} | {bounds} | {'no data' if r['met'] is None else 'yes' if r['met'] else 'no'} |")
+        lines.append(f"| {r['name_en']} | {'yes' if r['primary'] else 'no'} | {r['baseline']:g} ({r['baseline_source']}) "
+                     f"| {r['target']:g} | {shown} | {bounds} | {r['readings']} | {VERDICTS['en'][r['verdict']]} |")
     lines += [
         "",
         f"Respondents: {feedback['respondents']} (plan {feedback['min_respondents']}); satisfied: "
@@ -61,7 +62,9 @@ def draft_markdown(application_id: int, evaluation: dict) -> str:
         f"{len(evaluation['monitoring']['data_gaps'])} data gaps; {len(evaluation['deviations'])} deviations.",
         "",
         "Submit the conclusions to finalise the report. A critical incident (one that endangered citizens or "
-        "their data) makes the recommendation *stop*.",
+        "their data) makes the recommendation *stop*. Evaluating before the pilot phase ends "
+        f"({timeline['end']}) needs a reason in *early end reason*, which the report states; without one the "
+        "recommendation cannot be roll-out.",
     ]
     return "\n".join(lines)
 
@@ -135,7 +138,7 @@ def pilot_evaluation(
     if conclusions is None:
         form = announce_wait(application_id, evaluate(application_id, today), who)
         conclusions, concluded_by = wait_for_conclusions(form["description"], form["coordinator"])
-    results = evaluate(application_id, today, conclusions.critical_incident)
+    results = evaluate(application_id, today, conclusions.critical_incident, conclusions.early_end_reason)
     document_id = generate_report(application_id, results, conclusions, today)
     complete_pilot(application_id, results, concluded_by)
     print(f"application {application_id}: {results['recommendation']} ({results['reason']}), report {document_id}")

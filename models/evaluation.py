@@ -15,7 +15,8 @@ from models.tables import Analysis, Application, Checkpoint, Feedback, Measureme
 from models.transitions import transition
 
 
-def load_facts(session: Session, application_id: int, as_of: date, critical_incident: str = "") -> tuple[PilotFacts, list[Response]]:
+def load_facts(session: Session, application_id: int, as_of: date, critical_incident: str = "",
+               early_end_reason: str = "") -> tuple[PilotFacts, list[Response]]:
     """What the methodology planned and what the pilot measured, heard and decided, as the evaluation needs it."""
     pilot = pilot_of(session, application_id)
     methodology = session.get(Methodology, pilot.methodology_id)
@@ -50,7 +51,8 @@ def load_facts(session: Session, application_id: int, as_of: date, critical_inci
         planned_checkpoints=methodology.checkpoints, checkpoints=checkpoints,
         min_respondents=methodology.feedback_plan["min_respondents"], min_satisfied_share=MIN_SATISFIED_SHARE,
         population=methodology.feedback_plan.get("population"), library_kpis=library, decisions=decisions,
-        critical_incident=critical_incident,
+        critical_incident=critical_incident, early_end_reason=early_end_reason,
+        baseline_days=methodology.baseline_days,
     )
     return facts, responses
 

@@ -8,7 +8,7 @@ themselves: memory grows with the batch size, not with the data.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, bindparam, case, delete, func, insert, select
@@ -30,6 +30,7 @@ from models.rules.monitoring import (
     new_signals,
 )
 from models.rules.statistics import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, SATISFIED_MIN_RATING, sus_score
+from models.rules.timeline import Timeline, measurement_refusal
 from models.schemas import FeedbackCreate, MeasurementCreate, MidpointDecision
 from models.settings import get_settings, local_date
 from models.stages import PilotStatus, ReviewStatus, Stage, Status
@@ -37,10 +38,20 @@ from models.tables import Application, Checkpoint, Feedback, Measurement, Method
 from models.transitions import transition
 
 
+def pilot_timeline(pilot: Pilot, methodology: Methodology) -> Timeline:
+    return Timeline(pilot.start_date, pilot.end_date, methodology.baseline_days)
+
+
 def add_measurement(session: Session, pilot: Pilot, data: MeasurementCreate) -> Measurement:
-    kpis = [k["code"] for k in session.get(Methodology, pilot.methodology_id).kpis]
+    """Store a measurement of one of the methodology's KPIs dated in one of the pilot's windows (T0, the pilot
+    phase, after it); InvalidInput names the windows when it falls in none."""
+    methodology = session.get(Methodology, pilot.methodology_id)
+    kpis = [k["code"] for k in methodology.kpis]
     if data.kpi_code not in kpis:
         raise InvalidInput(f"kpi_code '{data.kpi_code}' is not a KPI of this pilot's methodology: {kpis}")
+    refusal = measurement_refusal(pilot_timeline(pilot, methodology), data.measured_at)
+    if refusal:
+        raise InvalidInput(refusal)
     row = Measurement(pilot_id=pilot.id, **data.model_dump())
     session.add(row)
     return row
@@ -58,9 +69,10 @@ _RECENT_ANSWERS_OF_CLIENT = select(Feedback.pilot_id).where(Feedback.client_hash
 
 
 def add_feedback(session: Session, pilot: Pilot | int, data: FeedbackCreate, client_hash: str | None = None,
-                 repeat_window: timedelta | None = None) -> Feedback:
-    """Store an answer (for the pilot, or the pilot of that id) with its SUS score; with `client_hash` and
-    `repeat_window`, refuse a repeat from the same client within the window (RepeatedFeedback)."""
+                 repeat_window: timedelta | None = None, answered_on: date | None = None) -> Feedback:
+    """Store an answer (for the pilot, or the pilot of that id) with its SUS score, given now or, for a paper
+    questionnaire, on `answered_on` (at noon in the program's time zone); with `client_hash` and `repeat_window`,
+    refuse a repeat from the same client within the window (RepeatedFeedback)."""
     pilot_id = pilot if isinstance(pilot, int) else pilot.id
     if client_hash and repeat_window:
         session.flush()  # as an ORM query would (autoflush); nothing to do, and no I/O, when nothing is pending
@@ -68,8 +80,10 @@ def add_feedback(session: Session, pilot: Pilot | int, data: FeedbackCreate, cli
                 "client_hash": client_hash, "since": utcnow() - repeat_window}).scalars().all():
             raise RepeatedFeedback(f"an answer from this device was received less than "
                                    f"{repeat_window.total_seconds() / 60:g} minutes ago")
-    row = Feedback(pilot_id=pilot_id, **data.model_dump(), client_hash=client_hash,
-                   sus_score=sus_score(data.sus) if data.sus else None)
+    row = Feedback(pilot_id=pilot_id, **data.model_dump(include=set(FeedbackCreate.model_fields)),
+                   client_hash=client_hash, sus_score=sus_score(data.sus) if data.sus else None)
+    if answered_on is not None:
+        row.created_at = datetime.combine(answered_on, time(12), ZoneInfo(get_settings().timezone)).astimezone(UTC)
     session.add(row)
     return row
 

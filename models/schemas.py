@@ -1,6 +1,7 @@
 """Request and response models shared by the API and the flows (their typed parameters)."""
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -50,6 +51,18 @@ def _not_a_truth_value(value):
     return value
 
 
+def _calendar_day(value):
+    """A date is `YYYY-MM-DD` (or a date): pydantic's lax mode would also take a number, or a numeric string,
+    as seconds since 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    if not isinstance(value, (str, date)):
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+# The days of the input models.
+Day = Annotated[date, BeforeValidator(_calendar_day)]
 # Numbers of the input models: what the lax mode accepts (a form's "5"), but never a boolean.
 Int = Annotated[int, BeforeValidator(_not_a_truth_value)]
 Float = Annotated[float, BeforeValidator(_not_a_truth_value)]
@@ -138,7 +151,7 @@ class ApplicationCreate(Strict):
     certificates: list[Annotated[Text, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=20
     )
-    desired_start: Annotated[date, AfterValidator(_within_planning_horizon)] | None = None
+    desired_start: Annotated[Day, AfterValidator(_within_planning_horizon)] | None = None
     language: Language = "ru"
     # What the stage-2 rubric weighs: leaving them out costs points, never validity.
     entity_type: EntityType | None = Field(default=None,
@@ -165,7 +178,7 @@ def _finite(value: float) -> float:
 class MeasurementCreate(Strict):
     kpi_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,60}$")]
     value: Annotated[Float, AfterValidator(_finite)]
-    measured_at: date
+    measured_at: Day
     source: Annotated[Text, StringConstraints(max_length=200)] = ""
 
 
@@ -183,6 +196,12 @@ class FeedbackCreate(Strict):
     age_band: AgeBand | None = None
     has_disability: bool | None = None
     comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+
+
+class PaperFeedbackCreate(FeedbackCreate):
+    """A paper questionnaire the pilot's coordinator types in: dated the day the citizen filled it in."""
+
+    answered_on: Day | None = Field(default=None, description="The day on the questionnaire; default today")
 
 
 class CitizenFeedbackCreate(FeedbackCreate):
@@ -216,7 +235,7 @@ class AdoptionDecision(Strict):
         default="", description="Required to request changes or to reject: the reason (a refusal letter quotes it)")
     site_id: bounded_int(gt=0) | None = Field(
         default=None, description="One of the ranked candidate sites; default: the draft's")
-    start_date: date | None = Field(default=None, description="Default: the draft methodology's start date")
+    start_date: Day | None = Field(default=None, description="Default: the draft methodology's start date")
     duration_weeks: bounded_int(ge=MIN_WEEKS, le=MAX_WEEKS) | None = Field(
         default=None, description="Default: the draft methodology's duration")
     kpi_targets: list[KpiTarget] | None = Field(
@@ -229,7 +248,7 @@ class SignatureCreate(Strict):
 
     party: Literal["company", "site", "agency"]
     signatory_name: Annotated[LegalText, StringConstraints(min_length=1, max_length=200)]
-    signed_on: date
+    signed_on: Day
 
 
 class EvaluationInput(Strict):
@@ -246,12 +265,15 @@ class EvaluationInput(Strict):
     critical_incident: Annotated[Text, StringConstraints(max_length=2000)] = Field(
         default="", description="An incident that endangered citizens or their data, if any; it makes the "
                                 "recommendation 'stop'. Leave empty when there was none.")
+    early_end_reason: Annotated[Text, StringConstraints(max_length=2000)] = Field(
+        default="", description="Why the pilot is evaluated before its planned end, if it is; without a reason "
+                                "an early evaluation cannot recommend roll-out. The report states it.")
 
 
 class StageRunRequest(Strict):
     """Body of POST /applications/{id}/stages/{stage}/runs; each stage reads its own part."""
 
-    as_of: date | None = Field(default=None, description="Monitoring day; default today")
+    as_of: Day | None = Field(default=None, description="Monitoring day; default today")
     override_trl_gate: bool = Field(
         default=False, description="Analysis: the coordinator lets a technology below TRL 5 through the live-pilot "
                                    "gate")

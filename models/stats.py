@@ -81,8 +81,10 @@ def _counts(rows, labels: dict[str, tuple[str, str]] | None = None) -> list[Coun
 
 
 def _cycle(session: Session, start: ColumnElement, joins) -> CycleTime:
-    """Days from `start` to the application's 'evaluated' audit event."""
-    days = _days_between(session, AuditEvent.at, start)
+    """Days from `start` to the application's 'evaluated' audit event; none below zero (a pilot evaluated before
+    its start took no pilot days)."""
+    between = _days_between(session, AuditEvent.at, start)
+    days = case((between < 0, 0.0), else_=between)
     query = select(func.count(), func.avg(cast(days, Float)), func.max(cast(days, Float))).select_from(AuditEvent)
     for target, condition in joins:
         query = query.join(target, condition)

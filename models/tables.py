@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.rules.timeline import BASELINE_WINDOW_DAYS
 from models.stages import ContractStatus, MethodologyStatus, PilotStatus, ReviewStatus, Stage, Status
 
 
@@ -149,6 +150,7 @@ class Methodology(SQLModel, table=True):
     duration_weeks: int
     start_date: date
     end_date: date
+    baseline_days: int = Field(default=BASELINE_WINDOW_DAYS, sa_column_kwargs={"server_default": str(BASELINE_WINDOW_DAYS)})
     hypotheses: list[str] = json_field()
     kpis: list[dict] = json_field()
     checkpoints: list[dict] = json_field()  # [{"number", "date", "kind"}]

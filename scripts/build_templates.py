@@ -564,7 +564,7 @@ REPORT_TEXT = {
         "kpis": "РЕЗУЛЬТАТЫ ПО КЛЮЧЕВЫМ ПОКАЗАТЕЛЯМ ЭФФЕКТИВНОСТИ",
         "kpi_columns": (
             "Показатель", "Ед. изм.", "Базовое значение", "Целевое значение",
-            "Фактическое значение (95 % интервал)", "Изменение (95 % интервал)", "Цель достигнута",
+            "Итоговый уровень (95 % интервал)", "Изменение (95 % интервал)", "Вердикт",
         ),
         "charts": "Динамика показателей по контрольным точкам",
         "feedback": "ОБРАТНАЯ СВЯЗЬ ЖИТЕЛЕЙ",
@@ -609,8 +609,8 @@ REPORT_TEXT = {
         "deviations": "Deviations from the methodology:",
         "kpis": "KEY PERFORMANCE INDICATOR RESULTS",
         "kpi_columns": (
-            "Indicator", "Unit", "Baseline", "Target", "Actual (95 % interval)", "Change (95 % interval)",
-            "Target met",
+            "Indicator", "Unit", "Baseline", "Target", "Final level (95 % interval)", "Change (95 % interval)",
+            "Verdict",
         ),
         "charts": "The indicators over the checkpoints",
         "feedback": "CITIZENS' FEEDBACK",

@@ -7,12 +7,23 @@ The key defaults to the one scripts/stack.py wrote into var/.env.
 
 import argparse
 import json
+import os
+import random
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from sqlmodel import Session, create_engine
 
+from admin import local_postgres
 from models.settings import local_today  # signatures and measurements are dated in the program's time zone
+from models.tables import Methodology, Pilot
+
+CHECKPOINTS = 5
+RESPONDENTS = 120
+COMMENTS = ("Удобно, автобус объявляют заранее", "Громкость хорошая, но в дождь плохо слышно",
+            "Водитель теперь ждёт, спасибо", "Иногда метка не срабатывает")
 
 ROOT = Path(__file__).resolve().parents[1]
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
@@ -45,12 +56,67 @@ SAMPLE_APPLICATION = {
 }
 
 
+def stack_database_url(var: Path) -> str:
+    """The stack's pilotflow database: PILOTFLOW_DATABASE_URL when the stack was given one, else the local
+    PostgreSQL that scripts/stack.py started in `var`."""
+    return os.environ.get("PILOTFLOW_DATABASE_URL") or local_postgres.url(var / "postgres", "pilotflow", "psycopg")
+
+
+def move_pilot_into_the_past(database_url: str, pilot_id: int) -> tuple[date, date]:
+    """The demo's one step outside the API: a pilot adopted today starts weeks ahead, so its dates (and its
+    methodology's calendar) are moved back to end yesterday, as if it had been signed months ago. Written to the
+    stack's database, like the seed scripts."""
+    engine = create_engine(database_url)
+    with Session(engine) as session, session.begin():
+        pilot = session.get(Pilot, pilot_id)
+        methodology = session.get(Methodology, pilot.methodology_id)
+        shift = pilot.end_date - (local_today() - timedelta(days=1))
+        pilot.start_date, pilot.end_date = pilot.start_date - shift, pilot.end_date - shift
+        methodology.start_date, methodology.end_date = pilot.start_date, pilot.end_date
+        methodology.checkpoints = [{**c, "date": (date.fromisoformat(c["date"]) - shift).isoformat()}
+                                   for c in methodology.checkpoints]
+        moved = pilot.start_date, pilot.end_date
+    engine.dispose()
+    return moved
+
+
+def measured_series(kpis: list[dict], start: date, checkpoints: list[date]):
+    """(day, value, KPI code): two T0 readings near the baseline, then one per checkpoint along a trend with noise
+    that passes a primary KPI's target by a fifth of the way and takes a secondary one half of it."""
+    noise = random.Random(12)
+    for kpi in kpis:
+        span = kpi["target"] - kpi["baseline"]
+        for days_before in (10, 4):
+            yield start - timedelta(days=days_before), round(kpi["baseline"] + noise.gauss(0, 0.04) * span, 3), kpi["code"]
+        reach = 1.2 if kpi["primary"] else 0.5
+        for number, day in enumerate(checkpoints, start=1):
+            value = kpi["baseline"] + span * reach * number / len(checkpoints) + noise.gauss(0, 0.04) * span
+            yield day, round(value, 3), kpi["code"]
+
+
+def citizens_answers(start: date, end: date) -> list[dict]:
+    """Paper questionnaires spread over the pilot phase: mostly satisfied, a few not, some with comments."""
+    noise = random.Random(7)
+    answers = []
+    for i in range(RESPONDENTS):
+        rating = noise.choices((5, 4, 3, 2), weights=(55, 30, 10, 5))[0]
+        answers.append({
+            "rating": rating, "nps": min(10, max(0, rating * 2 + noise.choice((-1, 0, 0, 1)))),
+            "age_band": noise.choice(("18-34", "35-54", "55-64", "65+", "65+")),
+            "has_disability": noise.random() < 0.4,
+            "comment": COMMENTS[i % len(COMMENTS)] if i % 6 == 0 else None,
+            "answered_on": (start + timedelta(days=noise.randrange((end - start).days + 1))).isoformat(),
+        })
+    return answers
+
+
 class Demo:
-    def __init__(self, api: str, key: str, out: Path, log=print):
+    def __init__(self, api: str, key: str, out: Path, database_url: str, log=print):
         # Longer than the API's own wait for the Prefect server (PREFECT_API_REQUEST_TIMEOUT, 60 s), so a slow
         # answer of the server reaches the demo as the API's clear 503, not as a timeout of its own.
         self.client = httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=90)
         self.out = out
+        self.database_url = database_url
         self.log = log
 
     def wait(self, flow_run_id: str, what: str, timeout: float = 300, until_suspended: bool = False) -> dict:
@@ -138,17 +204,20 @@ class Demo:
         pilot = state["pilot"]
         self.log(f"   pilot {pilot['id']}, contract {pilot['contract_number']}, {pilot['start_date']} - {pilot['end_date']}")
 
-        self.log("4. monitoring: measurements and citizens' feedback, then a checkpoint")
-        for kpi in state["methodology"]["kpis"]:
+        self.log("4. monitoring: the pilot is moved into the past so that its phase is complete today; T0, five "
+                 "checkpoints of measurements and citizens' answers over the weeks, a monitoring record at each")
+        start, end = move_pilot_into_the_past(self.database_url, pilot["id"])
+        self.log(f"   pilot phase now {start} - {end}")
+        kpis = state["methodology"]["kpis"]
+        checkpoints = [start + timedelta(days=round(k * (end - start).days / CHECKPOINTS)) for k in range(1, CHECKPOINTS + 1)]
+        for day, value, kpi in measured_series(kpis, start, checkpoints):
             self.client.post(f"/pilots/{pilot['id']}/measurements", json={
-                "kpi_code": kpi["code"], "value": kpi["target"], "measured_at": local_today().isoformat(),
+                "kpi_code": kpi, "value": value, "measured_at": day.isoformat(),
                 "source": "demo: site dispatch data"}).raise_for_status()
-        respondents = state["methodology"]["feedback_plan"]["min_respondents"]
-        for i in range(respondents + 3):
-            rating = 5 if i % 4 else 4
-            comment = "Удобно, автобус объявляют заранее" if i % 10 == 0 else None
-            self.client.post(f"/pilots/{pilot['id']}/feedback", json={"rating": rating, "comment": comment}).raise_for_status()
-        state = self.stage(application_id, "monitoring")
+        for answer in citizens_answers(start, end):
+            self.client.post(f"/pilots/{pilot['id']}/feedback", json=answer).raise_for_status()
+        for day in checkpoints:
+            state = self.stage(application_id, "monitoring", {"as_of": day.isoformat()})
         checkpoint = state["pilot"]["checkpoints"][-1]
         self.log(f"   checkpoint {checkpoint['as_of']}: {checkpoint['severity']}, "
                  f"{checkpoint['feedback_summary']['respondents']} respondents")
@@ -157,8 +226,8 @@ class Demo:
         run_id = self.start(application_id, "evaluation")
         self.wait(run_id, "evaluation", until_suspended=True)
         self.client.post(f"/applications/{application_id}/conclusions", json={
-            "coordinator": "Сидорова Анна (demo)", "conclusions": "The pilot met its targets; passengers rated it highly.",
-            "expert": "Иванов П. С. (demo)", "expert_conclusions": "The effect on boarding times is clear and stable.",
+            "coordinator": "Сидорова Анна (demo)", "conclusions": "Reviewed against the site's T0 readings over the whole pilot phase.",
+            "expert": "Иванов П. С. (demo)", "expert_conclusions": "The trends are consistent across the five checkpoints.",
         }).raise_for_status()
         self.wait(run_id, "evaluation")
         state = self.application(application_id)
@@ -187,7 +256,7 @@ def main() -> None:
         key = next(line.split("=", 1)[1] for line in env_file.read_text().splitlines()
                    if line.startswith("PILOTFLOW_API_KEY="))
     try:
-        files = Demo(args.api, key, args.out).run()
+        files = Demo(args.api, key, args.out, stack_database_url(ROOT / "var")).run()
     except httpx.ConnectError:
         raise SystemExit(f"cannot reach the API at {args.api}: start the stack first (bash scripts/up.sh)")
     print(json.dumps({kind: str(path) for kind, path in files.items()}, ensure_ascii=False, indent=2))

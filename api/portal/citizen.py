@@ -72,7 +72,8 @@ def _form(request: Request, title: str, token: str, values: dict | None = None, 
 
 def _problem_page(request: Request, error: HTTPException, repeat_window_seconds: int):
     text = TEXT[language(request)]
-    message = text[PROBLEMS.get(error.status_code, "invalid")].format(minutes=-(-repeat_window_seconds // 60))
+    message = (error.detail if isinstance(error, citizen_feedback.PilotNotStarted) else
+               text[PROBLEMS.get(error.status_code, "invalid")].format(minutes=-(-repeat_window_seconds // 60)))
     return _citizen_page(request, "feedback_done.html", {"heading": text["error_title"], "message": message},
                          error.status_code, headers=error.headers)
 

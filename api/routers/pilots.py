@@ -18,7 +18,8 @@ from models.errors import InvalidInput
 from models.measurement_csv import CsvRejected, parse_measurements_csv
 from models.monitoring import add_feedback, add_measurement
 from models.permissions import Action, enforce
-from models.schemas import FeedbackCreate, MeasurementCreate
+from models.rules.timeline import answer_refusal
+from models.schemas import MeasurementCreate, PaperFeedbackCreate
 from models.settings import Settings, local_today
 from models.stages import PilotStatus, StageNotAllowed
 from models.tables import Application, Methodology, Notification, Pilot, Site
@@ -97,13 +98,20 @@ async def upload_measurements(pilot_id: RowId, request: Request, session: Sessio
 
 
 @router.post("/{pilot_id}/feedback", status_code=status.HTTP_201_CREATED,
-             responses=errors(401, 403, 404, 413, why={409: "The pilot no longer collects data"}))
-def post_feedback(pilot_id: RowId, data: FeedbackCreate, session: SessionDep, principal: PrincipalDep) -> dict:
-    """A paper questionnaire typed in by the pilot's coordinator (rating 1-5, the rest optional); citizens use
-    the public link."""
+             responses=errors(401, 403, 404, 413, why={
+                 409: "The pilot no longer collects data, or the answer is dated before its start"}))
+def post_feedback(pilot_id: RowId, data: PaperFeedbackCreate, session: SessionDep, principal: PrincipalDep) -> dict:
+    """A paper questionnaire typed in by the pilot's coordinator (rating 1-5, the rest optional), dated the day it
+    was filled in (not in the future, not before the pilot's start); citizens use the public link."""
     enforce(principal, Action.RECORD_MEASUREMENT, pilot_resource(session, pilot_id))
     pilot = active_pilot(session, pilot_id)
-    row = add_feedback(session, pilot, data)
+    answered_on = data.answered_on or local_today()
+    if answered_on > local_today():
+        raise InvalidInput(f"answered_on {answered_on} is in the future")
+    not_started = answer_refusal(pilot.start_date, answered_on)
+    if not_started:
+        raise StageNotAllowed(not_started)
+    row = add_feedback(session, pilot, data, answered_on=data.answered_on)
     session.commit()
     return {"id": row.id, "pilot_id": pilot_id}
 

@@ -12,15 +12,18 @@ from datetime import date, timedelta
 from functools import cache
 
 from models.catalog import DATA_DIR
-from models.rules.monitoring import progress
-from models.rules.statistics import Estimate, mean, mean_interval, nps_interval, sus_grade, sus_score, wilson_interval
+from models.rules.statistics import (
+    MIN_TREND_READINGS, Estimate, linear_trend, mean, mean_interval, nps_interval, sus_grade, sus_score,
+    wilson_interval,
+)
 from models.rules.themes import Comment, comment_themes
+from models.rules.timeline import BASELINE_WINDOW_DAYS, Phase, Timeline
 
 STOP_BELOW_SATISFIED_SHARE = 0.4  # the methodology's stop criterion on satisfaction
 QUOTED_COMMENTS = 5
 CHECKPOINT_MATCH_DAYS = 3  # a checkpoint recorded this close to its planned date counts as held
 AGE_BANDS = ("under-18", "18-34", "35-54", "55-64", "65+")
-OUTCOMES = ("roll_out", "iterate", "extend", "stop")
+OUTCOMES = ("roll_out", "iterate", "extend", "stop", "insufficient")
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,17 @@ class PilotFacts:
     # The coordinator's midpoint decisions: {"date", "decision" (continue | adjust | stop), "coordinator", "comment"}
     decisions: list[dict] = field(default_factory=list)
     critical_incident: str = ""  # reported by the coordinator in the conclusions
+    early_end_reason: str = ""  # why the coordinator evaluates before the planned end (the conclusions form)
+    baseline_days: int = BASELINE_WINDOW_DAYS  # the methodology's T0 window before the start
+
+    @property
+    def timeline(self) -> Timeline:
+        return Timeline(self.start, self.end, self.baseline_days)
 
 
 @dataclass(frozen=True)
 class Recommendation:
-    outcome: str  # roll_out | iterate | extend | stop
+    outcome: str  # one of OUTCOMES
     reasons: list[dict]  # [{"code": ..., **parameters}], explained by `explain`
 
 
@@ -73,27 +82,57 @@ def _estimate(e: Estimate | None) -> dict | None:
     return None if e is None else {"value": e.value, "low": e.low, "high": e.high}
 
 
-def kpi_result(kpi: dict, series: Sequence[tuple[date, float]], start: date, end: date) -> dict:
-    """A KPI's actual value: the mean of its measurements in the second half of the pilot, with a Student t
-    95 % interval when there are two or more; the latest measurement alone when none fall in that half."""
-    midpoint = start + (end - start) / 2
-    final = [v for d, v in series if d >= midpoint] or [v for _, v in series[-1:]]
-    actual = mean_interval(final)
-    row = {key: kpi[key] for key in ("code", "name_en", "name_ru", "unit", "baseline", "target", "primary")}
-    row.update(series=[[d.isoformat(), v] for d, v in series], final_values=len(final), actual=_estimate(actual),
-               change=None, met=None, straddles=False, worse=False)
-    if actual is None:
-        return row
-    baseline, target = kpi["baseline"], kpi["target"]
-    has_interval = actual.low is not None
-    row["change"] = _estimate(Estimate(actual.value - baseline,
-                                       actual.low - baseline if has_interval else None,
-                                       actual.high - baseline if has_interval else None))
-    row["met"] = progress(kpi, actual.value) >= 1.0
-    row["straddles"] = actual.contains(target)
-    # Worse than baseline only when the whole interval (or the single value) is on the worse side.
-    ends = (actual.low, actual.high) if has_interval else (actual.value,)
-    row["worse"] = all(progress(kpi, v) < 0 for v in ends)
+def kpi_direction(kpi: dict) -> int:
+    """+1 when the KPI should rise, -1 when it should fall: the methodology's planned move from baseline to target."""
+    if kpi["target"] != kpi["baseline"]:
+        return 1 if kpi["target"] > kpi["baseline"] else -1
+    return -1 if kpi.get("direction") == "decrease" else 1
+
+
+def kpi_verdict(direction: int, baseline: float, target: float, level: Estimate | None) -> str:
+    """met: the whole 95 % interval of the final level is at or beyond the target; improved: it clears the
+    baseline only; worse: it is wholly on the wrong side of the baseline; no_change: it overlaps the baseline;
+    insufficient: no trend could be fitted (fewer than three pilot-phase readings)."""
+    if level is None or level.low is None:
+        return "insufficient"
+    worst, best = (level.low, level.high) if direction > 0 else (level.high, level.low)
+    if (worst - target) * direction >= 0:
+        return "met"
+    if (worst - baseline) * direction > 0:
+        return "improved"
+    if (best - baseline) * direction < 0:
+        return "worse"
+    return "no_change"
+
+
+def kpi_result(kpi: dict, series: Sequence[tuple[date, float]], timeline: Timeline) -> dict:
+    """A KPI's verdict from its readings: the baseline is the mean of the site's T0 readings (the methodology's
+    value, marked assumed, when none were taken); the pilot phase's readings give a least-squares trend and the
+    final level on the last reading's day, each with its 95 % interval, when there are at least three."""
+    by_phase: dict[Phase, list[tuple[date, float]]] = {phase: [] for phase in Phase}
+    for day, value in series:
+        phase = timeline.phase_of(day)
+        if phase is not None:
+            by_phase[phase].append((day, value))
+    measured_baseline = mean_interval([v for _, v in by_phase[Phase.BASELINE]])
+    baseline = measured_baseline.value if measured_baseline else kpi["baseline"]
+    pilot_readings = by_phase[Phase.PILOT]
+    trend = linear_trend([((d - timeline.start).days, v) for d, v in pilot_readings])
+    actual = trend.level if trend else (Estimate(pilot_readings[-1][1]) if pilot_readings else None)
+    verdict = kpi_verdict(kpi_direction(kpi), baseline, kpi["target"], trend.level if trend else None)
+    row = {key: kpi[key] for key in ("code", "name_en", "name_ru", "unit", "target", "primary")}
+    row.update(
+        baseline=baseline, baseline_source="measured" if measured_baseline else "assumed",
+        baseline_readings=len(by_phase[Phase.BASELINE]), assumed_baseline=kpi["baseline"],
+        series=[[d.isoformat(), v, str(timeline.phase_of(d))] for d, v in series if timeline.phase_of(d)],
+        readings=len(pilot_readings), after_readings=len(by_phase[Phase.AFTER]),
+        actual=_estimate(actual), slope_per_week=_estimate(trend and Estimate(
+            trend.slope.value * 7, trend.slope.low * 7, trend.slope.high * 7)),
+        change=None if actual is None else _estimate(Estimate(
+            actual.value - baseline, None if actual.low is None else actual.low - baseline,
+            None if actual.high is None else actual.high - baseline)),
+        verdict=verdict, met=verdict == "met", worse=verdict == "worse",
+    )
     return row
 
 
@@ -185,7 +224,8 @@ def deviations(facts: PilotFacts, kpi_rows: list[dict]) -> list[dict]:
                       "planned_end": facts.planned_end.isoformat(), "start": facts.start.isoformat(),
                       "end": facts.end.isoformat()})
     if facts.as_of < facts.end:
-        found.append({"kind": "evaluated_early", "days": (facts.end - facts.as_of).days})
+        found.append({"kind": "evaluated_early", "days": (facts.end - facts.as_of).days,
+                      "reason": facts.early_end_reason})
     for kpi in facts.kpis:
         standard = facts.library_kpis.get(kpi["code"])
         if standard and (standard["baseline"], standard["target"]) != (kpi["baseline"], kpi["target"]):
@@ -197,6 +237,7 @@ def deviations(facts: PilotFacts, kpi_rows: list[dict]) -> list[dict]:
         if day <= facts.as_of and not any(abs((h - day).days) <= CHECKPOINT_MATCH_DAYS for h in held):
             found.append({"kind": "checkpoint_missed", "date": planned["date"], "checkpoint": planned["kind"]})
     found += [{"kind": "kpi_not_measured", "code": r["code"]} for r in kpi_rows if r["actual"] is None]
+    found += [{"kind": "baseline_assumed", "code": r["code"]} for r in kpi_rows if r["baseline_source"] == "assumed"]
     found += stop_criterion_hits(facts)
     found += [{"kind": "midpoint_decision", **d} for d in facts.decisions]
     return found
@@ -214,53 +255,70 @@ def stop_criterion_hits(facts: PilotFacts) -> list[dict]:
     return hits
 
 
-def recommend(kpi_rows: list[dict], feedback: dict, critical_incident: str = "") -> Recommendation:
+@dataclass(frozen=True)
+class Timing:
+    """Where the evaluation stands on the pilot's timeline."""
+
+    complete: bool  # the pilot phase is over
+    end: date  # its planned end
+    days_left: int
+    early_end_reason: str = ""  # the coordinator's reason for evaluating before the end
+
+
+def recommend(kpi_rows: list[dict], feedback: dict, timing: Timing, critical_incident: str = "") -> Recommendation:
     """The rule, in this order:
-    stop: a critical incident, a primary KPI worse than its baseline, or satisfaction clearly below
-      the methodology's stop level (even the upper end of its 95 % interval);
-    extend: too few respondents, or a primary KPI never measured, to conclude;
-    roll out: every primary KPI met, satisfaction meets the plan, no critical incident;
-    iterate and re-test: at least half of the primary KPIs met, or an unmet one's interval includes its target;
-    stop: otherwise (most primary KPIs clearly missed)."""
+    stop: a critical incident, a primary KPI worse than its baseline (its whole interval), or satisfaction
+      clearly below the methodology's stop level (even the upper end of its 95 % interval);
+    extend: the pilot phase is not over and the coordinator gave no reason to end it early;
+    insufficient evidence: a primary KPI with fewer than three pilot-phase readings, or the planned sample not
+      reached;
+    roll out: every primary KPI met (its interval clears the target) and satisfaction meets the plan;
+    iterate and re-test: some primary KPI met or improved on its baseline;
+    stop: otherwise (no primary KPI shows an improvement)."""
     primary = [r for r in kpi_rows if r["primary"]]
     csat = feedback["csat"]
     plan = feedback["min_satisfied_share"]
     if critical_incident:
         return Recommendation("stop", [{"code": "incident", "text": critical_incident}])
-    worse = [r["code"] for r in primary if r["worse"]]
+    worse = [r["code"] for r in primary if r["verdict"] == "worse"]
     if worse:
         return Recommendation("stop", [{"code": "kpi_worse", "kpis": worse}])
     if csat and csat["high"] < STOP_BELOW_SATISFIED_SHARE:
         return Recommendation("stop", [{"code": "dissatisfied", "share": csat["value"], "high": csat["high"],
                                         "stop": STOP_BELOW_SATISFIED_SHARE}])
-    missing = [r["code"] for r in primary if r["actual"] is None]
-    if not feedback["enough"] or missing:
-        reasons = []
-        if not feedback["enough"]:
-            reasons.append({"code": "too_few_respondents", "n": feedback["respondents"],
-                            "min": feedback["min_respondents"]})
-        if missing:
-            reasons.append({"code": "kpi_no_data", "kpis": missing})
-        return Recommendation("extend", reasons)
-    met = [r["code"] for r in primary if r["met"]]
-    unmet = [r["code"] for r in primary if not r["met"]]
+    gaps = []
+    thin = [r["code"] for r in primary if r["verdict"] == "insufficient"]
+    if thin:
+        gaps.append({"code": "kpi_few_readings", "kpis": thin, "min": MIN_TREND_READINGS})
+    if not feedback["enough"]:
+        gaps.append({"code": "too_few_respondents", "n": feedback["respondents"], "min": feedback["min_respondents"]})
+    if not timing.complete and not timing.early_end_reason:
+        return Recommendation("extend", [{"code": "phase_incomplete", "end": timing.end.isoformat(),
+                                          "days": timing.days_left}, *gaps])
+    early = ([{"code": "ended_early", "days": timing.days_left, "text": timing.early_end_reason}]
+             if not timing.complete else [])
+    if gaps:
+        return Recommendation("insufficient", [*gaps, *early])
+    met = [r["code"] for r in primary if r["verdict"] == "met"]
+    improved = [r["code"] for r in primary if r["verdict"] == "improved"]
+    unchanged = [r["code"] for r in primary if r["verdict"] == "no_change"]
     satisfied = csat is not None and csat["value"] >= plan
     satisfaction = ({"code": "satisfaction_met" if satisfied else "satisfaction_below", "share": csat["value"],
                      "plan": plan, "n": feedback["respondents"]} if csat else
                     {"code": "satisfaction_below", "share": 0.0, "plan": plan, "n": 0})
-    if not unmet and satisfied:
-        return Recommendation("roll_out", [{"code": "all_met", "met": len(met), "total": len(primary)}, satisfaction])
-    straddling = [r["code"] for r in primary if not r["met"] and r["straddles"]]
-    if 2 * len(met) >= len(primary) or straddling:
-        reasons = [{"code": "half_met", "met": len(met), "total": len(primary)}]
-        if unmet:
-            reasons.append({"code": "kpi_unmet", "kpis": unmet})
-        if straddling:
-            reasons.append({"code": "straddles", "kpis": straddling})
+    if len(met) == len(primary) and satisfied:
+        return Recommendation("roll_out", [{"code": "all_met", "met": len(met), "total": len(primary)},
+                                           satisfaction, *early])
+    if met or improved:
+        reasons = [{"code": "some_met", "met": len(met), "total": len(primary)}]
+        if improved:
+            reasons.append({"code": "kpi_improved", "kpis": improved})
+        if unchanged:
+            reasons.append({"code": "kpi_unchanged", "kpis": unchanged})
         if not satisfied:
             reasons.append(satisfaction)
-        return Recommendation("iterate", reasons)
-    return Recommendation("stop", [{"code": "most_missed", "met": len(met), "total": len(primary)}])
+        return Recommendation("iterate", reasons + early)
+    return Recommendation("stop", [{"code": "none_improved", "total": len(primary)}, *early])
 
 
 REASON_TEXT = {
@@ -269,14 +327,17 @@ REASON_TEXT = {
         "kpi_worse": "primary KPI worse than its baseline: {kpis}",
         "dissatisfied": "only {share} of respondents satisfied (95 % interval up to {high}), below the stop level of {stop}",
         "too_few_respondents": "{n} respondents of the {min} planned: too few to conclude",
-        "kpi_no_data": "no measurement of the primary KPI: {kpis}",
-        "all_met": "every primary KPI met its target ({met} of {total})",
-        "half_met": "{met} of {total} primary KPIs met their target",
-        "kpi_unmet": "target not met: {kpis}",
-        "straddles": "the 95 % interval includes the target: {kpis}",
+        "kpi_few_readings": "fewer than {min} pilot-phase readings, no trend to judge: {kpis}",
+        "phase_incomplete": "the pilot phase runs until {end} ({days} days left) and no reason to end it early "
+                            "was given",
+        "ended_early": "evaluated {days} days before the planned end because: {text}",
+        "all_met": "every primary KPI met its target, its 95 % interval clear of it ({met} of {total})",
+        "some_met": "{met} of {total} primary KPIs met their target",
+        "kpi_improved": "improved on the baseline, target not shown: {kpis}",
+        "kpi_unchanged": "no change shown (the 95 % interval overlaps the baseline): {kpis}",
         "satisfaction_met": "{share} of {n} respondents satisfied (plan {plan})",
         "satisfaction_below": "{share} of {n} respondents satisfied, below the plan of {plan}",
-        "most_missed": "only {met} of {total} primary KPIs met their target and no interval reaches it",
+        "none_improved": "none of the {total} primary KPIs shows an improvement on its baseline",
     },
     "ru": {
         "incident": "зафиксирован критический инцидент: {text}",
@@ -284,14 +345,17 @@ REASON_TEXT = {
         "dissatisfied": "удовлетворены лишь {share} опрошенных (верхняя граница 95 % интервала {high}), "
                         "ниже порога остановки {stop}",
         "too_few_respondents": "опрошено {n} из {min} запланированных жителей: данных недостаточно для вывода",
-        "kpi_no_data": "нет замеров основного KPI: {kpis}",
-        "all_met": "все основные KPI достигли целевых значений ({met} из {total})",
-        "half_met": "целевых значений достигли {met} из {total} основных KPI",
-        "kpi_unmet": "целевое значение не достигнуто: {kpis}",
-        "straddles": "95 % интервал включает целевое значение: {kpis}",
+        "kpi_few_readings": "меньше {min} замеров за период пилота, тренд не оценить: {kpis}",
+        "phase_incomplete": "период пилота продолжается до {end} (осталось {days} дн.), причина досрочной оценки "
+                            "не указана",
+        "ended_early": "оценка проведена за {days} дн. до планового окончания по причине: {text}",
+        "all_met": "все основные KPI достигли целевых значений с учётом 95 % интервала ({met} из {total})",
+        "some_met": "целевых значений достигли {met} из {total} основных KPI",
+        "kpi_improved": "улучшение относительно базы есть, достижение цели не доказано: {kpis}",
+        "kpi_unchanged": "изменение не доказано (95 % интервал перекрывает базовое значение): {kpis}",
         "satisfaction_met": "удовлетворены {share} из {n} опрошенных (план {plan})",
         "satisfaction_below": "удовлетворены {share} из {n} опрошенных, ниже плана {plan}",
-        "most_missed": "целевых значений достигли лишь {met} из {total} основных KPI, и ни один интервал их не достигает",
+        "none_improved": "ни один из {total} основных KPI не показал улучшения относительно базового значения",
     },
 }
 
@@ -310,9 +374,12 @@ def explain(reasons: list[dict], language: str, kpi_names: dict[str, str]) -> st
 
 def evaluate_pilot(facts: PilotFacts, responses: Sequence[Response]) -> dict:
     """Everything the report states: KPI results, feedback statistics, monitoring, deviations and the verdict."""
-    kpi_rows = [kpi_result(k, facts.measurements.get(k["code"], []), facts.start, facts.end) for k in facts.kpis]
+    timeline = facts.timeline
+    kpi_rows = [kpi_result(k, facts.measurements.get(k["code"], []), timeline) for k in facts.kpis]
     feedback = feedback_result(responses, facts)
-    verdict = recommend(kpi_rows, feedback, facts.critical_incident)
+    timing = Timing(timeline.complete(facts.as_of), facts.end, timeline.days_left(facts.as_of),
+                    facts.early_end_reason)
+    verdict = recommend(kpi_rows, feedback, timing, facts.critical_incident)
     names = {r["code"]: r["name_en"] for r in kpi_rows}
     return {
         "as_of": facts.as_of.isoformat(),
@@ -321,6 +388,9 @@ def evaluate_pilot(facts: PilotFacts, responses: Sequence[Response]) -> dict:
         "monitoring": monitoring_result(facts),
         "deviations": deviations(facts, kpi_rows),
         "critical_incident": facts.critical_incident,
+        "timeline": {"baseline_start": timeline.baseline_start.isoformat(), "start": facts.start.isoformat(),
+                     "end": facts.end.isoformat(), "complete": timing.complete, "days_left": timing.days_left,
+                     "early_end_reason": facts.early_end_reason},
         "recommendation": verdict.outcome,
         "reasons": verdict.reasons,
         "reason": explain(verdict.reasons, "en", names),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from models.rules.statistics import sample_size
+from models.rules.timeline import BASELINE_WINDOW_DAYS
 
 MAX_WEEKS = 26  # a pilot cycle lasts up to six months
 MIN_WEEKS = 4  # shorter than a month leaves no room for a checkpoint between baseline and final
@@ -24,6 +25,7 @@ class DraftMethodology:
     feedback_plan: dict
     success_criteria: list[str]
     stop_criteria: list[str]
+    baseline_days: int = BASELINE_WINDOW_DAYS  # the T0 window before the start
 
 
 def duration_for(trl: int) -> int:

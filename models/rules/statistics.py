@@ -171,6 +171,46 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> Estimate
     return Estimate(average, average - half, average + half)
 
 
+MIN_TREND_READINGS = 3  # a line through two points has no residual left to say how sure it is
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A least-squares line through a KPI's readings: its slope per day and its level on the last reading's day,
+    each with its Student t 95 % interval (n - 2 degrees of freedom)."""
+
+    slope: Estimate
+    level: Estimate
+    readings: int
+
+
+def linear_trend(points: Sequence[tuple[float, float]], confidence: float = 0.95) -> Trend | None:
+    """Ordinary least squares y = a + b x over (x, y) points; None for fewer than three points or a single x.
+
+    slope b = Sxy / Sxx, residual variance s^2 = SSE / (n - 2), se(b) = s / sqrt(Sxx); the level at the last x,
+    x1, is a + b x1 with se = s * sqrt(1/n + (x1 - mean x)^2 / Sxx) (the interval of the mean response there).
+    """
+    n = len(points)
+    if n < MIN_TREND_READINGS:
+        return None
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    x_mean, y_mean = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - x_mean) ** 2 for x in xs)
+    if sxx == 0:
+        return None
+    slope = sum((x - x_mean) * (y - y_mean) for x, y in points) / sxx
+    intercept = y_mean - slope * x_mean
+    sse = sum((y - intercept - slope * x) ** 2 for x, y in points)
+    s = math.sqrt(sse / (n - 2))
+    t = student_t_quantile(1 - (1 - confidence) / 2, n - 2)
+    last = max(xs)
+    level = intercept + slope * last
+    slope_half = t * s / math.sqrt(sxx)
+    level_half = t * s * math.sqrt(1 / n + (last - x_mean) ** 2 / sxx)
+    return Trend(Estimate(slope, slope - slope_half, slope + slope_half),
+                 Estimate(level, level - level_half, level + level_half), n)
+
+
 # Sauro & Lewis's curved grading scale for SUS (Quantifying the User Experience, 2nd ed., 2016, table 8.5):
 # the lowest score of each grade; 68 is the average of their 446 studies.
 SUS_GRADES = ((84.1, "A+"), (80.8, "A"), (78.9, "A-"), (77.2, "B+"), (74.1, "B"), (72.6, "B-"),

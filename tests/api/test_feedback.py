@@ -10,7 +10,7 @@ from sqlmodel import func, select
 
 from documents.pdf import soffice_path
 from models.db import session_scope
-from models.settings import local_today
+from models.settings import local_date, local_today
 from models.rules.statistics import sus_score
 from models.tables import Feedback, Measurement, Pilot
 from tests.api.test_api import KEY, client, gateway  # noqa: F401  (fixtures)
@@ -173,3 +173,53 @@ def test_a_single_measurement_from_the_future_is_422(client, pilot_id):
                            json={"kpi_code": "QUEUE_MIN", "value": 12, "measured_at": future})
     assert response.status_code == 422 and "in the future" in response.json()["detail"]
     assert stored(Measurement) == 0
+
+
+def test_a_measurement_before_the_baseline_window_is_422_naming_the_windows(client, pilot_id):
+    with session_scope() as session:
+        start = session.get(Pilot, pilot_id).start_date
+    before_t0 = (start - timedelta(days=15)).isoformat()
+    response = client.post(f"/pilots/{pilot_id}/measurements", headers=KEY,
+                           json={"kpi_code": "QUEUE_MIN", "value": 12, "measured_at": before_t0})
+    detail = response.json()["detail"]
+    assert response.status_code == 422 and "before the baseline window (T0)" in detail
+    assert f"{(start - timedelta(days=14)).isoformat()} – {(start - timedelta(days=1)).isoformat()}" in detail
+    in_t0 = (start - timedelta(days=14)).isoformat()
+    assert client.post(f"/pilots/{pilot_id}/measurements", headers=KEY, json={
+        "kpi_code": "QUEUE_MIN", "value": 21, "measured_at": in_t0}).status_code == 201
+    csv = f"kpi,value,measured_at\nQUEUE_MIN,12,{before_t0}\n"
+    assert upload(client, pilot_id, csv).status_code == 422
+    assert stored(Measurement) == 1  # the T0 reading only
+
+
+def test_answers_before_the_start_are_409_saying_when_it_starts(client):
+    start = local_today() + timedelta(days=5)
+    token = token_of(make_pilot(start, title="Not started yet"))
+    response = client.post(f"/feedback/{token}", json={"rating": 5, "nps": 9}, headers=BROWSER)
+    assert response.status_code == 409 and f"{start:%d.%m.%Y}" in response.json()["detail"]
+    assert start.isoformat() in response.json()["detail"]
+    with session_scope() as session:
+        pilot_id = session.exec(select(Pilot.id).where(Pilot.feedback_token == token)).one()
+    paper = client.post(f"/pilots/{pilot_id}/feedback", headers=KEY, json={"rating": 4})
+    assert paper.status_code == 409 and start.isoformat() in paper.json()["detail"]
+    page = client.get(f"/portal/feedback/{token}")
+    assert page.status_code == 409 and f"{start:%d.%m.%Y}" in page.text
+    assert stored(Feedback) == 0
+
+
+def test_a_paper_questionnaire_is_dated_the_day_it_was_filled_in(client, pilot_id):
+    with session_scope() as session:
+        start = session.get(Pilot, pilot_id).start_date
+    url = f"/pilots/{pilot_id}/feedback"
+    on_day_three = client.post(url, headers=KEY, json={"rating": 4, "answered_on": (start + timedelta(days=3)).isoformat()})
+    assert on_day_three.status_code == 201
+    with session_scope() as session:
+        assert local_date(session.exec(select(Feedback)).one().created_at) == start + timedelta(days=3)
+    before = client.post(url, headers=KEY, json={"rating": 4, "answered_on": (start - timedelta(days=1)).isoformat()})
+    assert before.status_code == 409 and start.isoformat() in before.json()["detail"]
+    future = client.post(url, headers=KEY, json={"rating": 4,
+                                                 "answered_on": (local_today() + timedelta(days=1)).isoformat()})
+    assert future.status_code == 422 and "in the future" in future.json()["detail"]
+    assert client.post(f"/feedback/{token_of(pilot_id)}", headers=BROWSER, json={
+        "rating": 4, "nps": 9, "answered_on": start.isoformat()}).status_code == 422  # a citizen cannot date it
+    assert stored(Feedback) == 1

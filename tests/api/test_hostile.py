@@ -17,6 +17,7 @@ from models.monitoring import monitor_batch
 from models.rules.adoption import adjusted_kpis
 from models.rules.evaluation import kpi_result
 from models.rules.monitoring import classify_kpi, progress
+from models.rules.timeline import Timeline
 from models.schemas import EvaluationInput
 from models.settings import get_settings, local_today
 from models.tables import Application, Checkpoint, Company, Document, Feedback, Measurement, Methodology, Pilot
@@ -339,7 +340,8 @@ def test_a_target_equal_to_its_baseline_divides_by_nothing(value, met, worse):
     assert (progress(KPI, value) >= 1.0) is met
     verdict = classify_kpi(KPI, (value, start + timedelta(days=30)), 0.5, start + timedelta(days=31), start)
     assert verdict["status"] == ("off_track" if worse else "on_track")
-    row = kpi_result(KPI, [(start + timedelta(days=50), value)], start, start + timedelta(days=60))
+    readings = [(start + timedelta(days=day), value) for day in (30, 40, 50)]  # a verdict needs three readings
+    row = kpi_result(KPI, readings, Timeline(start, start + timedelta(days=60)))
     assert row["met"] is met and row["worse"] is worse
 
 

@@ -73,6 +73,16 @@ def program(evaluated_after_days: float = 100.0) -> int:
         return second.application_id
 
 
+def test_a_pilot_evaluated_before_its_start_counts_no_days_not_negative_ones(client):
+    with session_scope() as session:  # the old demo's case: evaluated weeks before the pilot's start
+        pilot = piloting_application(session, start=local_today() + timedelta(weeks=7),
+                                     registration_number="7707083893", contract_number="PF-2027-0001")
+        transition(session, session.get(Application, pilot.application_id), Stage.EVALUATION, Status.EVALUATED,
+                   "A", None)
+    duration = client.get("/stats", headers=KEY).json()["pilot_duration"]
+    assert (duration["count"], duration["average_days"], duration["longest_days"]) == (1, 0.0, 0.0)
+
+
 def test_stats_need_the_staff_key(client):
     assert client.get("/stats").status_code == 401
 
@@ -127,7 +137,8 @@ def waiting_run(application_id: int) -> str:
 def test_conclusions_resume_the_waiting_run(client, gateway):
     application_id = program()
     gateway.waiting.add(run_id := waiting_run(application_id))
-    body = {"coordinator": "A. Sidorova", "conclusions": "Цели достигнуты.", "critical_incident": ""}
+    body = {"coordinator": "A. Sidorova", "conclusions": "Цели достигнуты.", "critical_incident": "",
+            "early_end_reason": "the site closes for repairs"}
     response = client.post(f"/applications/{application_id}/conclusions", headers=KEY, json=body)
     assert response.status_code == 202 and response.json()["flow_run_id"] == run_id
     assert gateway.resumed == [(run_id, {**body, "expert": "", "expert_conclusions": "",

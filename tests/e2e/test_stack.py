@@ -15,6 +15,7 @@ import httpx
 import pytest
 from docx import Document as WordDocument
 
+from admin import local_postgres
 from documents.pdf import soffice_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +87,9 @@ def test_banner_prints_urls_and_key(stack):
 
 
 def test_five_stages_over_http_and_the_documents_open(stack):
-    demo = Demo(stack["api"], stack["key"], stack["var"] / "demo", log=lambda *_: None)
+    # The stack's own database (its PILOTFLOW_ settings were left out of its environment), not this process's.
+    database = local_postgres.url(stack["var"] / "postgres", "pilotflow", "psycopg")
+    demo = Demo(stack["api"], stack["key"], stack["var"] / "demo", database, log=lambda *_: None)
     try:
         files = demo.run()
     except Exception:

@@ -91,7 +91,8 @@ def test_conclusions_given_up_front_finalise_at_once_and_feed_the_dashboard(pref
     application_id, _ = completed_pilot(respondents=20)
     document_id = pilot_evaluation(application_id, conclusions=EvaluationInput(coordinator="B"))
     text = report_text(document_id)
-    assert "Продлить тестирование" in text and "Опрошено 20 из" in text  # too few respondents: extend
+    # the pilot phase is over but too few answered: insufficient evidence (the old rule said extend a finished pilot)
+    assert "Недостаточно данных для вывода" in text and "Опрошено 20 из" in text
 
     assert program_report() == {"applications": 1, "pilots": 1, "completed": 1, "rolled_out": 0}
 

@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from models.rules.statistics import (
-    mean_interval, nps, nps_interval, sample_size, student_t_quantile, sus_grade, sus_score, wilson_interval,
+    linear_trend, mean_interval, nps, nps_interval, sample_size, student_t_quantile, sus_grade, sus_score,
+    wilson_interval,
 )
 
 
@@ -92,3 +93,30 @@ def test_sample_size_matches_cochran_with_scipy_quantile(margin, population):
     n0 = stats.norm.ppf(0.975) ** 2 * 0.25 / margin**2
     n = n0 / (1 + (n0 - 1) / population) if population else n0
     assert sample_size(margin, population) == int(np.ceil(n - 1e-6))
+
+
+@pytest.mark.parametrize("points", [
+    [(0, 20.0), (14, 17.5), (28, 15.2), (42, 13.9), (56, 11.0)],
+    [(0, 100.0), (7, 130.0), (21, 125.0)],
+    [(3, 5.0), (10, 5.5), (17, 4.8), (24, 5.1), (31, 5.3), (38, 4.9)],
+])
+def test_linear_trend_matches_scipy(points):
+    xs, ys = zip(*points)
+    fit = stats.linregress(xs, ys)
+    df = len(points) - 2
+    t = stats.t.ppf(0.975, df)
+    trend = linear_trend(points)
+    assert trend.slope.value == pytest.approx(fit.slope)
+    assert (trend.slope.low, trend.slope.high) == pytest.approx((fit.slope - t * fit.stderr,
+                                                                 fit.slope + t * fit.stderr), abs=1e-8)
+    # the mean response at the last x: statsmodels' get_prediction(...).conf_int() by hand
+    residual = np.sqrt(np.sum((np.array(ys) - fit.intercept - fit.slope * np.array(xs)) ** 2) / df)
+    last = max(xs)
+    half = t * residual * np.sqrt(1 / len(xs) + (last - np.mean(xs)) ** 2 / np.sum((np.array(xs) - np.mean(xs)) ** 2))
+    level = fit.intercept + fit.slope * last
+    assert (trend.level.value, trend.level.low, trend.level.high) == pytest.approx((level, level - half, level + half))
+
+
+def test_no_trend_from_two_readings_or_one_day():
+    assert linear_trend([(0, 1.0), (7, 2.0)]) is None
+    assert linear_trend([(5, 1.0), (5, 2.0), (5, 3.0)]) is None
