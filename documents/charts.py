@@ -6,7 +6,7 @@ threads or flow runs at once. DejaVu Sans, which matplotlib ships, has Cyrillic 
 
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import matplotlib
@@ -51,9 +51,10 @@ def _figure(size: tuple[float, float], title: str, left: float = 0.08):
 
 def kpi_chart(title: str, unit: str, series: Sequence[tuple[date, float]], baseline: float, target: float,
               checkpoints: Sequence[date], labels: dict[str, str],
-              trend: tuple[tuple[date, float], tuple[date, float]] | None = None, start: date | None = None) -> bytes:
+              trend: tuple[tuple[date, float], tuple[date, float]] | None = None, start: date | None = None,
+              number: Callable[[float], str] = "{:g}".format) -> bytes:
     """A KPI's readings (T0 and pilot phase), its fitted trend, its target and baseline lines, the pilot's start
-    and the checkpoint days as ticks."""
+    and the checkpoint days as ticks; `number` writes the target and baseline as the document's language does."""
     figure, axes = _figure(WIDE, title)
     for day in checkpoints:
         axes.axvline(day, color="#eeeeee", linewidth=0.8, zorder=0)
@@ -66,11 +67,12 @@ def kpi_chart(title: str, unit: str, series: Sequence[tuple[date, float]], basel
                   label=labels["actual"])
     if trend:
         axes.plot(*zip(*trend), color=LINE, linewidth=1.4, label=labels["trend"])
-    axes.axhline(target, color=TARGET, linestyle="--", linewidth=1.2, label=f"{labels['target']} {target:g}")
-    axes.axhline(baseline, color=BASELINE, linestyle=":", linewidth=1.2, label=f"{labels['baseline']} {baseline:g}")
+    axes.axhline(target, color=TARGET, linestyle="--", linewidth=1.2, label=f"{labels['target']} {number(target)}")
+    axes.axhline(baseline, color=BASELINE, linestyle=":", linewidth=1.2, label=f"{labels['baseline']} {number(baseline)}")
     axes.set_ylabel(unit, fontsize=8)
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%d.%m"))
-    figure.legend(fontsize=7, loc="upper right", ncols=3, frameon=False)
+    # Inside the axes where the lines leave room: above them it ran into the title.
+    axes.legend(fontsize=7, loc="best", framealpha=0.9)
     return _png(figure)
 
 
@@ -97,7 +99,8 @@ def feedback_chart(weeks: Sequence[dict], min_respondents: int, labels: dict[str
     total.tick_params(labelsize=8)
     total.spines["top"].set_visible(False)
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%d.%m"))
-    figure.legend(fontsize=7, loc="upper right", ncols=3, frameon=False)
+    # Inside the axes where the lines leave room: above them it ran into the title.
+    axes.legend(fontsize=7, loc="best", framealpha=0.9)
     return _png(figure)
 
 

@@ -416,7 +416,8 @@ def report_charts(evaluation: dict, methodology: Methodology, language: str) -> 
         name, unit = r[f"name_{language}"], kpi_text(r, "unit", language)
         kpi_charts.append(ChartBlock(title=f"{name}, {unit}", image=Picture(png=charts.kpi_chart(
             name, unit, [(date.fromisoformat(d), v) for d, v, _ in r["series"]], r["baseline"], r["target"],
-            checkpoint_days, labels, trend_line(r), date.fromisoformat(evaluation["timeline"]["start"])))))
+            checkpoint_days, labels, trend_line(r), date.fromisoformat(evaluation["timeline"]["start"]),
+            number=lambda value: format_number(value, language)))))
     feedback = evaluation["feedback"]
     ratings = Picture(png=charts.rating_chart(feedback["rating_counts"], labels), width_mm=115)
     weekly = Picture(png=charts.feedback_chart(feedback["weekly"], feedback["min_respondents"], labels))

@@ -20,7 +20,6 @@ from admin import local_postgres
 from models.settings import local_today  # signatures and measurements are dated in the program's time zone
 from models.tables import Methodology, Pilot
 
-CHECKPOINTS = 5
 RESPONDENTS = 120
 COMMENTS = ("Удобно, автобус объявляют заранее", "Громкость хорошая, но в дождь плохо слышно",
             "Водитель теперь ждёт, спасибо", "Иногда метка не срабатывает")
@@ -208,8 +207,10 @@ class Demo:
                  "checkpoints of measurements and citizens' answers over the weeks, a monitoring record at each")
         start, end = move_pilot_into_the_past(self.database_url, pilot["id"])
         self.log(f"   pilot phase now {start} - {end}")
-        kpis = state["methodology"]["kpis"]
-        checkpoints = [start + timedelta(days=round(k * (end - start).days / CHECKPOINTS)) for k in range(1, CHECKPOINTS + 1)]
+        methodology = self.application(application_id)["methodology"]
+        kpis = methodology["kpis"]
+        # The methodology's own calendar (moved with the pilot): a monitoring record on each planned checkpoint.
+        checkpoints = [date.fromisoformat(c["date"]) for c in methodology["checkpoints"]]
         for day, value, kpi in measured_series(kpis, start, checkpoints):
             self.client.post(f"/pilots/{pilot['id']}/measurements", json={
                 "kpi_code": kpi, "value": value, "measured_at": day.isoformat(),
