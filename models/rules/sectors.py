@@ -28,16 +28,17 @@ import numpy as np
 from models.catalog import DATA_DIR, load_sectors, load_sites
 from models.rules.embedding import DIMENSIONS, MODEL_NAME, embed
 from models.rules.facts import SECTOR_SLUGS
-from models.rules.text import tokenize
+from models.rules.text import text_language, tokenize
 
 BM25_K1 = 1.2
 BM25_B = 0.75
 BIGRAM_WEIGHT = 0.5  # a phrase match ("bus stop") adds to, not replaces, its word matches
 TITLE_REPEAT = 2  # the title is the densest statement of what the solution is
 PASSAGE_VECTORS_PATH = DATA_DIR / "sector_passages.npz"
-# The weights of the features in the softmax (fitted on the development folds, see the docstring).
-LEXICAL_WEIGHT = 4.0  # BM25 score relative to the best sector's, 0-1
-SEMANTIC_WEIGHT = 30.0  # cosine similarity to the sector's closest text or confirmed example
+# The weights of the features in the softmax, per language of the text (fitted on the development folds, see
+# the docstring): (BM25 score relative to the best sector's, 0-1; cosine similarity to the sector's closest text
+# or confirmed examples). The sentence model was trained on English, so on Russian text meaning weighs little.
+FEATURE_WEIGHTS = {"en": (4.0, 30.0), "ru": (8.0, 10.0)}
 NEAREST_EXAMPLES = 3  # confirmed examples averaged per sector: one odd example does not decide
 NO_EVIDENCE_SIMILARITY = 0.15  # below it, and without sector vocabulary, the text says nothing about a sector
 DECLARED_BONUS = 0.5  # added to the declared sector's logit: the applicant's own sector wins only near-ties
@@ -195,12 +196,15 @@ def sector_features(title: str, description: str, target_users: str = "",
     return lexical, semantic
 
 
-def calibrated_confidences(lexical: np.ndarray, semantic: np.ndarray, declared: int | None = None,
-                           lexical_weight: float = LEXICAL_WEIGHT,
-                           semantic_weight: float = SEMANTIC_WEIGHT) -> np.ndarray:
-    """Softmax over the weighted features; zeros when the text has neither vocabulary nor meaning of a sector."""
+def calibrated_confidences(lexical: np.ndarray, semantic: np.ndarray, language: str, declared: int | None = None,
+                           weights: tuple[float, float] | None = None) -> np.ndarray:
+    """Softmax over the weighted features; zeros when the text has neither vocabulary nor meaning of a sector.
+
+    `weights` (lexical, semantic) replace FEATURE_WEIGHTS[language] while they are being fitted.
+    """
     if lexical.max() == 0 and semantic.max() < NO_EVIDENCE_SIMILARITY:
         return np.zeros(len(lexical))
+    lexical_weight, semantic_weight = weights or FEATURE_WEIGHTS[language]
     logits = lexical_weight * lexical + semantic_weight * semantic
     if declared is not None:
         logits[declared] += DECLARED_BONUS
@@ -221,7 +225,8 @@ def suggest_sectors(
         raise ValueError(f"unknown sector slug {declared_sector!r}")
     lexical, semantic = sector_features(title, description, target_users, examples)
     declared = None if declared_sector is None else SECTOR_SLUGS.index(declared_sector)
-    confidences = dict(zip(SECTOR_SLUGS, calibrated_confidences(lexical, semantic, declared).tolist()))
+    language = text_language(application_text(title, description, target_users))
+    confidences = dict(zip(SECTOR_SLUGS, calibrated_confidences(lexical, semantic, language, declared).tolist()))
     ranked = sorted(
         SECTOR_SLUGS, key=lambda slug: (-confidences[slug], slug != declared_sector, SECTOR_SLUGS.index(slug))
     )
