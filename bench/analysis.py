@@ -36,7 +36,7 @@ from models.rules.application import DuplicateIndex
 from models.rules.facts import SECTOR_SLUGS, ApplicationFacts, SiteFacts
 from models.rules.matching import site_index
 from models.rules.sectors import (
-    FEATURE_WEIGHTS, SectorExamples, application_text, calibrated_confidences, sector_features, text_language,
+    FEATURE_WEIGHTS, FEATURES, SectorExamples, application_text, calibrated_confidences, sector_features, text_language,
 )
 from models.tables import Site
 
@@ -46,7 +46,8 @@ EVAL_PATH = ROOT.parent / "shared/eval/applications.jsonl"
 FOLDS = 5
 EXAMPLE_COUNTS = (0, 50, 200)
 LEXICAL_GRID = tuple(float(w) for w in range(0, 13))
-SEMANTIC_GRID = tuple(float(w) for w in range(0, 65, 5))
+SEMANTIC_GRID = tuple(float(w) for w in range(0, 45, 5))
+EXAMPLES_GRID = tuple(float(w) for w in range(0, 45, 5))
 CALIBRATION_BINS = 10
 LATENCY_RUNS = 5  # passes over the applications per catalog
 TODAY = date(2026, 11, 1)  # a fixed day, so the catalog's availability dates mean the same on every run
@@ -56,7 +57,7 @@ OPEN_APPLICATIONS = 5_000
 DUPLICATE_GOAL_MS = 20.0
 
 
-def load_applications(path: Path) -> list[dict]:
+def load_applications(path: Path = EVAL_PATH) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -64,40 +65,43 @@ def load_applications(path: Path) -> list[dict]:
 class Scored:
     """One held-out application: its features (with the examples of the run) and its expected sectors."""
 
-    lexical: np.ndarray
-    semantic: np.ndarray
+    features: np.ndarray  # (len(FEATURES), 11)
     language: str
     expected: frozenset[int]
     style: str = ""
-    weights: tuple[float, float] | None = None  # fitted without this application; None: the shipped weights
+    weights: tuple[float, ...] | None = None  # fitted without this application; None: the shipped weights
 
 
 def scored(application: dict, examples: SectorExamples | None = None) -> Scored:
-    lexical, semantic = sector_features(application["title"], application["description"],
-                                        application.get("target_users", ""),
-                                        **({"examples": examples} if examples is not None else {}))
+    features = sector_features(application["title"], application["description"], application.get("target_users", ""),
+                               **({"examples": examples} if examples is not None else {}))
     text = application_text(application["title"], application["description"], application.get("target_users", ""))
-    return Scored(lexical, semantic, text_language(text),
+    return Scored(features, text_language(text),
                   frozenset(SECTOR_SLUGS.index(s) for s in application["expected_sectors"]), application.get("style", ""))
 
 
-def _confidences(item: Scored, weights: tuple[float, float] | None = None) -> np.ndarray:
-    return calibrated_confidences(item.lexical, item.semantic, item.language, weights=weights or item.weights)
+def _confidences(item: Scored) -> np.ndarray:
+    return calibrated_confidences(item.features, item.language, weights=item.weights)
 
 
-def fit_weights(items: list[Scored]) -> dict[str, tuple[float, float]]:
-    """Per language, the grid's (lexical, semantic) weights with the least negative log-likelihood."""
+def fit_weights(items: list[Scored]) -> dict[str, tuple[float, ...]]:
+    """Per language, the grid's feature weights with the least negative log-likelihood of the expected sectors."""
+    grid = np.array(list(product(LEXICAL_GRID, SEMANTIC_GRID, EXAMPLES_GRID)))
     fitted = {}
     for language in FEATURE_WEIGHTS:
         own = [item for item in items if item.language == language]
         if not own:
             fitted[language] = FEATURE_WEIGHTS[language]
             continue
-
-        def loss(weights: tuple[float, float]) -> float:
-            return -sum(np.log(max(sum(_confidences(item, weights)[i] for i in item.expected), 1e-9)) for item in own)
-
-        fitted[language] = min(product(LEXICAL_GRID, SEMANTIC_GRID), key=loss)
+        features = np.stack([item.features for item in own])  # (n, features, sectors)
+        expected = np.zeros((len(own), len(SECTOR_SLUGS)), dtype=bool)
+        for row, item in enumerate(own):
+            expected[row, list(item.expected)] = True
+        logits = np.einsum("kf,nfs->kns", grid, features)
+        logits -= logits.max(axis=2, keepdims=True)
+        probabilities = np.exp(logits) / np.exp(logits).sum(axis=2, keepdims=True)
+        loss = -np.log(np.maximum((probabilities * expected).sum(axis=2), 1e-9)).sum(axis=1)
+        fitted[language] = tuple(float(w) for w in grid[int(np.argmin(loss))])
     return fitted
 
 
@@ -143,12 +147,24 @@ def concept_folds(applications: list[dict], folds: int = FOLDS) -> list[list[dic
     return groups
 
 
-def confirmed_examples(applications: list[dict], count: int, seed: int) -> SectorExamples | None:
+def confirmed_examples(applications: list[dict], count: int, seed: int) -> tuple[SectorExamples | None, list[dict]]:
+    """About `count` confirmed examples, whole concepts at a time, and the applications of the other concepts.
+
+    The weights are fitted on those others only: an application never meets itself or its own rephrasings among
+    the examples, just as a new application meets only other companies' confirmed ones.
+    """
     if count == 0:
-        return None
-    chosen = random.Random(seed).sample(applications, min(count, len(applications)))
+        return None, applications
+    concepts = sorted({a["concept"] for a in applications})
+    random.Random(seed).shuffle(concepts)
+    chosen: list[dict] = []
+    for concept in concepts:
+        if len(chosen) >= count:
+            break
+        chosen += [a for a in applications if a["concept"] == concept]
+    rest = [a for a in applications if a not in chosen]
     return SectorExamples.from_texts([(application_text(a["title"], a["description"], a.get("target_users", "")),
-                                       a["expected_sectors"][0]) for a in chosen])
+                                       a["expected_sectors"][0]) for a in chosen]), rest
 
 
 def cross_validated(applications: list[dict], examples: int) -> list[Scored]:
@@ -157,66 +173,10 @@ def cross_validated(applications: list[dict], examples: int) -> list[Scored]:
     held_out: list[Scored] = []
     for number, test in enumerate(groups):
         train = [a for other, group in enumerate(groups) if other != number for a in group]
-        pool = confirmed_examples(train, examples, seed=number)
-        weights = fit_weights([scored(a, pool) for a in train])
+        pool, fitting = confirmed_examples(train, examples, seed=number)
+        weights = fit_weights([scored(a, pool) for a in fitting])
         held_out += [replace(item, weights=weights[item.language]) for item in (scored(a, pool) for a in test)]
     return held_out
-
-
-def catalog_sites() -> list[SiteFacts]:
-    """The 90 synthetic sites, as the pilot-analysis flow reads them from the database."""
-    return [site_facts(Site(id=number, **seed.model_dump())) for number, seed in enumerate(load_sites(), start=1)]
-
-
-def generated_catalog(size: int, seed: int = GENERATED_SEED) -> list[SiteFacts]:
-    """A country-wide catalog: variations of the real sites with mixed needs, availability and occupancy."""
-    rng = random.Random(seed)
-    base = catalog_sites()
-    by_sector: dict[str, list[SiteFacts]] = {}
-    for site in base:
-        by_sector.setdefault(site.sector, []).append(site)
-    sites = []
-    for number in range(1, size + 1):
-        model = rng.choice(base)
-        other = rng.choice(by_sector[model.sector])
-        capacity = rng.randint(1, 3)
-        running = rng.choices(range(capacity + 1), weights=[6, 3, 2, 1][: capacity + 1])[0]
-        sites.append(replace(
-            model, id=number, code=f"{model.code[:2]}-{number:05d}",
-            need=f"{model.need} {other.need}" if other is not model else model.need,
-            setting=rng.choice(("indoor", "indoor", "outdoor", "mixed")),
-            has_power=rng.random() < 0.9, has_network=rng.random() < 0.8, capacity=capacity,
-            available_from=TODAY + timedelta(days=rng.randint(-120, 240)),
-            daily_visitors=max(0, int(model.daily_visitors * rng.uniform(0.3, 1.7))),
-            active_pilot_ends=tuple(sorted(TODAY + timedelta(days=rng.randint(10, 180)) for _ in range(running))),
-        ))
-    return sites
-
-
-def application_facts(application: dict) -> ApplicationFacts:
-    return ApplicationFacts(title=application["title"], description=application["description"],
-                            trl=application.get("trl", 7), target_users=application.get("target_users", ""))
-
-
-def median_analysis_ms(applications: list[dict], sites: list[SiteFacts], runs: int = LATENCY_RUNS) -> float:
-    """Median wall time of one warm analyse() call over `runs` passes of the evaluation set."""
-    facts = [application_facts(a) for a in applications]
-    analyse(facts[0], sites, TODAY, "ru")  # build the catalog's index outside the measurement
-    timings = []
-    for _ in range(runs):
-        for app in facts:
-            start = time.perf_counter()
-            analyse(app, sites, TODAY, "ru")
-            timings.append(time.perf_counter() - start)
-    return statistics.median(timings) * 1000
-
-
-def index_build_ms(sites: list[SiteFacts]) -> float:
-    """The one-off cost of a new catalog version: build its index (measured on a fresh copy of the ids)."""
-    fresh = [replace(site, need=site.need + " ") for site in sites]  # another version of the same catalog
-    start = time.perf_counter()
-    site_index(fresh)
-    return (time.perf_counter() - start) * 1000
 
 
 def _print_figures(label: str, result: Figures) -> None:
@@ -227,8 +187,10 @@ def _print_figures(label: str, result: Figures) -> None:
 def sector_report(applications: list[dict]) -> None:
     print(f"sector suggestion, {FOLDS}-fold cross-validated on {len(applications)} development applications "
           f"({DEV_PATH.relative_to(ROOT)}); goals: top-1 >= 70%, top-3 >= 90%, ECE <= 0.1")
+    with_most_examples: list[Scored] = []
     for count in EXAMPLE_COUNTS:
         held_out = cross_validated(applications, count)
+        with_most_examples = held_out
         _print_figures(f"{count} confirmed examples, all", figures(held_out))
         if count == 0:
             for language in ("en", "ru"):
@@ -237,8 +199,9 @@ def sector_report(applications: list[dict]) -> None:
                 _print_figures(f"  style {style}", figures([i for i in held_out if i.style == style]))
         else:
             _print_figures("  language ru", figures([i for i in held_out if i.language == "ru"]))
-    weights = fit_weights([scored(a) for a in applications])
-    print(f"  weights fitted on the whole development set (lexical, semantic): {weights}; "
+    # The examples of each held-out application came from the other folds: no application is its own example.
+    weights = fit_weights([replace(item, weights=None) for item in with_most_examples])
+    print(f"  weights {FEATURES} fitted on the whole development set with {EXAMPLE_COUNTS[-1]} examples: {weights}; "
           f"shipped in models/rules/sectors.py: {FEATURE_WEIGHTS}")
     if EVAL_PATH.exists():
         shared = load_applications(EVAL_PATH)

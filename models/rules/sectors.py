@@ -35,12 +35,11 @@ BM25_B = 0.75
 BIGRAM_WEIGHT = 0.5  # a phrase match ("bus stop") adds to, not replaces, its word matches
 TITLE_REPEAT = 2  # the title is the densest statement of what the solution is
 PASSAGE_VECTORS_PATH = DATA_DIR / "sector_passages.npz"
-# The weights of the features in the softmax, per language of the text (fitted on the development folds, see
-# the docstring): (BM25 score relative to the best sector's, 0-1; cosine similarity to the sector's closest text
-# or confirmed examples). The sentence model was trained on English, so on Russian text meaning weighs little.
-FEATURE_WEIGHTS = {"en": (4.0, 30.0), "ru": (8.0, 10.0)}
+# The weights of the features (FEATURES) in the softmax, per language of the text, fitted on the development
+# folds (see the docstring). The sentence model was trained on English, so on Russian text meaning weighs little.
+FEATURE_WEIGHTS = {"en": (4.0, 15.0, 10.0), "ru": (6.0, 0.0, 5.0)}
 NEAREST_EXAMPLES = 3  # confirmed examples averaged per sector: one odd example does not decide
-NO_EVIDENCE_SIMILARITY = 0.15  # below it, and without sector vocabulary, the text says nothing about a sector
+NO_EVIDENCE_SIMILARITY = 0.4  # below it, and without sector vocabulary, the text says nothing of a sector (gibberish: 0.33)
 DECLARED_BONUS = 0.5  # added to the declared sector's logit: the applicant's own sector wins only near-ties
 # Disagreement: the declared sector is outside the top 3, or its confidence is under a fifth of the top's.
 TOP_RANKS_AGREEING = 3
@@ -178,34 +177,38 @@ def _closest_per_sector(similarities: np.ndarray, sectors: np.ndarray, nearest: 
     return best
 
 
-def sector_features(title: str, description: str, target_users: str = "",
-                    examples: SectorExamples = NO_EXAMPLES) -> tuple[np.ndarray, np.ndarray]:
-    """(lexical, semantic) features of the application for every sector, in SECTOR_SLUGS order.
+FEATURES = ("lexical", "semantic", "examples")
 
-    Lexical: the BM25 score over the best sector's (zeros without sector vocabulary). Semantic: cosine
-    similarity to the closest sector passage, or to the nearest confirmed examples where they are closer.
+
+def sector_features(title: str, description: str, target_users: str = "",
+                    examples: SectorExamples = NO_EXAMPLES) -> np.ndarray:
+    """(len(FEATURES), 11) features of the application for every sector, in SECTOR_SLUGS order.
+
+    lexical: the BM25 score over the best sector's (zeros without sector vocabulary); semantic: cosine similarity
+    to the closest sector passage; examples: mean cosine similarity to the sector's nearest confirmed examples
+    (zero for a sector without any).
     """
     raw = np.array(_raw_scores("\n".join([title] * TITLE_REPEAT + [description, target_users])))
     lexical = raw / raw.max() if raw.max() > 0 else raw
     vector = embed([application_text(title, description, target_users)])[0]
     passage_vectors, passage_sectors = _passage_vectors()
     semantic = _closest_per_sector(passage_vectors @ vector, passage_sectors, nearest=1)
+    nearest = np.zeros(len(SECTOR_SLUGS))
     if len(examples.sectors):
-        nearest = _closest_per_sector(examples.vectors @ vector, examples.sectors, NEAREST_EXAMPLES)
-        semantic = np.fmax(semantic, nearest)
-    return lexical, semantic
+        nearest = np.nan_to_num(_closest_per_sector(examples.vectors @ vector, examples.sectors, NEAREST_EXAMPLES))
+    return np.stack([lexical, semantic, nearest])
 
 
-def calibrated_confidences(lexical: np.ndarray, semantic: np.ndarray, language: str, declared: int | None = None,
-                           weights: tuple[float, float] | None = None) -> np.ndarray:
+def calibrated_confidences(features: np.ndarray, language: str, declared: int | None = None,
+                           weights: tuple[float, ...] | None = None) -> np.ndarray:
     """Softmax over the weighted features; zeros when the text has neither vocabulary nor meaning of a sector.
 
-    `weights` (lexical, semantic) replace FEATURE_WEIGHTS[language] while they are being fitted.
+    `weights` (one per feature) replace FEATURE_WEIGHTS[language] while they are being fitted.
     """
+    lexical, semantic, _ = features
     if lexical.max() == 0 and semantic.max() < NO_EVIDENCE_SIMILARITY:
-        return np.zeros(len(lexical))
-    lexical_weight, semantic_weight = weights or FEATURE_WEIGHTS[language]
-    logits = lexical_weight * lexical + semantic_weight * semantic
+        return np.zeros(features.shape[1])
+    logits = np.asarray(weights or FEATURE_WEIGHTS[language]) @ features
     if declared is not None:
         logits[declared] += DECLARED_BONUS
     exponents = np.exp(logits - logits.max())
@@ -223,10 +226,10 @@ def suggest_sectors(
     """
     if declared_sector is not None and declared_sector not in SECTOR_SLUGS:
         raise ValueError(f"unknown sector slug {declared_sector!r}")
-    lexical, semantic = sector_features(title, description, target_users, examples)
+    features = sector_features(title, description, target_users, examples)
     declared = None if declared_sector is None else SECTOR_SLUGS.index(declared_sector)
     language = text_language(application_text(title, description, target_users))
-    confidences = dict(zip(SECTOR_SLUGS, calibrated_confidences(lexical, semantic, language, declared).tolist()))
+    confidences = dict(zip(SECTOR_SLUGS, calibrated_confidences(features, language, declared).tolist()))
     ranked = sorted(
         SECTOR_SLUGS, key=lambda slug: (-confidences[slug], slug != declared_sector, SECTOR_SLUGS.index(slug))
     )
