@@ -179,6 +179,62 @@ def cross_validated(applications: list[dict], examples: int) -> list[Scored]:
     return held_out
 
 
+def catalog_sites() -> list[SiteFacts]:
+    """The 90 synthetic sites, as the pilot-analysis flow reads them from the database."""
+    return [site_facts(Site(id=number, **seed.model_dump())) for number, seed in enumerate(load_sites(), start=1)]
+
+
+def generated_catalog(size: int, seed: int = GENERATED_SEED) -> list[SiteFacts]:
+    """A country-wide catalog: variations of the real sites with mixed needs, availability and occupancy."""
+    rng = random.Random(seed)
+    base = catalog_sites()
+    by_sector: dict[str, list[SiteFacts]] = {}
+    for site in base:
+        by_sector.setdefault(site.sector, []).append(site)
+    sites = []
+    for number in range(1, size + 1):
+        model = rng.choice(base)
+        other = rng.choice(by_sector[model.sector])
+        capacity = rng.randint(1, 3)
+        running = rng.choices(range(capacity + 1), weights=[6, 3, 2, 1][: capacity + 1])[0]
+        sites.append(replace(
+            model, id=number, code=f"{model.code[:2]}-{number:05d}",
+            need=f"{model.need} {other.need}" if other is not model else model.need,
+            setting=rng.choice(("indoor", "indoor", "outdoor", "mixed")),
+            has_power=rng.random() < 0.9, has_network=rng.random() < 0.8, capacity=capacity,
+            available_from=TODAY + timedelta(days=rng.randint(-120, 240)),
+            daily_visitors=max(0, int(model.daily_visitors * rng.uniform(0.3, 1.7))),
+            active_pilot_ends=tuple(sorted(TODAY + timedelta(days=rng.randint(10, 180)) for _ in range(running))),
+        ))
+    return sites
+
+
+def application_facts(application: dict) -> ApplicationFacts:
+    return ApplicationFacts(title=application["title"], description=application["description"],
+                            trl=application.get("trl", 7), target_users=application.get("target_users", ""))
+
+
+def median_analysis_ms(applications: list[dict], sites: list[SiteFacts], runs: int = LATENCY_RUNS) -> float:
+    """Median wall time of one warm analyse() call over `runs` passes of the evaluation set."""
+    facts = [application_facts(a) for a in applications]
+    analyse(facts[0], sites, TODAY, "ru")  # build the catalog's index outside the measurement
+    timings = []
+    for _ in range(runs):
+        for app in facts:
+            start = time.perf_counter()
+            analyse(app, sites, TODAY, "ru")
+            timings.append(time.perf_counter() - start)
+    return statistics.median(timings) * 1000
+
+
+def index_build_ms(sites: list[SiteFacts]) -> float:
+    """The one-off cost of a new catalog version: build its index (measured on a fresh copy of the ids)."""
+    fresh = [replace(site, need=site.need + " ") for site in sites]  # another version of the same catalog
+    start = time.perf_counter()
+    site_index(fresh)
+    return (time.perf_counter() - start) * 1000
+
+
 def _print_figures(label: str, result: Figures) -> None:
     print(f"  {label:<34} n={result.count:>3}  top-1 {result.top1:6.1%}  top-3 {result.top3:6.1%}  "
           f"ECE {result.ece:.3f}")
