@@ -65,24 +65,26 @@ def test_russian_text_is_told_from_english():
 
 def test_confirmed_examples_move_a_suggestion_towards_their_sector():
     title, description = "Quiet hours", "A subscription that lowers noise for people at home during the evening."
-    _, semantic = sector_features(title, description)
-    far_sector = int(np.argmin(semantic))
+    without = sector_features(title, description)
+    far_sector = int(np.argmin(without[1]))
     examples = SectorExamples.from_texts([(application_text(title, description + " Version two."),
                                            SECTOR_SLUGS[far_sector])] * 3)
-    _, with_examples = sector_features(title, description, examples=examples)
-    assert with_examples[far_sector] > semantic[far_sector] + 0.3
-    assert suggest_sectors(title, description, examples=examples)[0].sector == SECTOR_SLUGS[far_sector]
+    features = sector_features(title, description, examples=examples)
+    assert not without[2].any() and features[2][far_sector] > 0.9
+    assert np.count_nonzero(features[2]) == 1 and (features[:2] == without[:2]).all()
+    ranked = [s.sector for s in suggest_sectors(title, description, examples=examples)]
+    assert ranked.index(SECTOR_SLUGS[far_sector]) < [s.sector for s in suggest_sectors(title, description)].index(
+        SECTOR_SLUGS[far_sector])
     with pytest.raises(ValueError):
         SectorExamples.from_texts([("text", "space")])
 
 
 def test_calibrated_confidences_sum_to_one_sharpen_with_weight_and_vanish_without_evidence():
-    lexical = np.array([1.0, 0.5] + [0.0] * 9)
-    semantic = np.array([0.5, 0.45] + [0.1] * 9)
-    soft = calibrated_confidences(lexical, semantic, "en", weights=(1.0, 5.0))
-    sharp = calibrated_confidences(lexical, semantic, "en", weights=(8.0, 40.0))
+    features = np.array([[1.0, 0.5] + [0.0] * 9, [0.5, 0.45] + [0.1] * 9, [0.0] * 11])
+    soft = calibrated_confidences(features, "en", weights=(1.0, 5.0, 0.0))
+    sharp = calibrated_confidences(features, "en", weights=(8.0, 40.0, 0.0))
     assert soft.sum() == pytest.approx(1) and sharp.sum() == pytest.approx(1)
     assert soft.argmax() == sharp.argmax() == 0 and sharp[0] > soft[0]
-    declared = calibrated_confidences(np.zeros(11), np.full(11, 0.3), "en", declared=4)
-    assert declared.argmax() == 4
-    assert not calibrated_confidences(np.zeros(11), np.full(11, 0.05), "ru").any()
+    tie = np.array([np.zeros(11), np.full(11, 0.5), np.zeros(11)])
+    assert calibrated_confidences(tie, "en", declared=4).argmax() == 4
+    assert not calibrated_confidences(np.array([np.zeros(11), np.full(11, 0.2), np.zeros(11)]), "ru").any()
