@@ -1,10 +1,11 @@
 """Stage 1, pilot-application: register the application, screen eligibility, catch duplicates."""
 
+import numpy as np
 from prefect import flow, task
 
 from flows.common import current_flow_run_id, guard_stage, run_origin
 from models import actors
-from models.application import earlier_open_applications, register_screening, submit_application
+from models.application import earlier_open_applications, register_screening, submit_application, text_vector
 from models.db import get_required, session_scope
 from models.facts import application_facts
 from models.rules.application import Screening, find_duplicate, screen
@@ -34,17 +35,21 @@ def screen_eligibility(facts: ApplicationFacts) -> Screening:
 
 
 @task
-def detect_duplicate(application_id: int, facts: ApplicationFacts, key: str) -> int | None:
+def detect_duplicate(application_id: int, facts: ApplicationFacts, key: str) -> tuple[int | None, list[float]]:
+    """The application repeated (or None), and this one's text embedding to store."""
     with session_scope() as session:
-        earlier = earlier_open_applications(session, application_id)
-    return find_duplicate(facts, key, earlier)
+        earlier, vectors = earlier_open_applications(session, application_id)
+        vector = text_vector(get_required(session, Application, application_id))
+    return find_duplicate(facts, key, earlier, vectors, vector), vector.tolist()
 
 
 @task(retries=2, retry_delay_seconds=2)
-def register(application_id: int, screening: Screening, duplicate_of: int | None, actor: str) -> Status:
+def register(application_id: int, screening: Screening, duplicate_of: int | None, actor: str,
+             vector: list[float]) -> Status:
     with session_scope() as session:
         application = get_required(session, Application, application_id)
-        return register_screening(session, application, screening, duplicate_of, actor, current_flow_run_id())
+        return register_screening(session, application, screening, duplicate_of, actor, current_flow_run_id(),
+                                  np.array(vector, dtype=np.float32))
 
 
 @flow(name="pilot-application", log_prints=True)
@@ -68,7 +73,7 @@ def pilot_application(
     guard_stage(application_id, Stage.APPLICATION, actor)
     facts, key = load_application(application_id)
     screening = screen_eligibility(facts)
-    duplicate_of = detect_duplicate(application_id, facts, key)
-    status = register(application_id, screening, duplicate_of, who)
+    duplicate_of, vector = detect_duplicate(application_id, facts, key)
+    status = register(application_id, screening, duplicate_of, who, vector)
     print(f"application {application_id}: {status}")
     return status
