@@ -6,13 +6,12 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.common import acting, current_flow_run_id, guard_stage
-from models.analysis import analysis_outcome, confirmed_sector_examples
+from models.analysis import analysis_outcome
 from models.analysis import store_analysis as store_result
 from models.db import get_required, session_scope
 from models.facts import application_facts, catalog_facts
 from models.rules.analysis import AnalysisResult, analyse
 from models.rules.facts import ApplicationFacts, SiteFacts
-from models.rules.sectors import SectorExamples
 from models.schemas import ActorName
 from models.settings import local_today
 from models.stages import Actor, Stage
@@ -20,17 +19,16 @@ from models.tables import Application
 
 
 @task
-def load_inputs(application_id: int) -> tuple[ApplicationFacts, str, list[SiteFacts], SectorExamples]:
+def load_inputs(application_id: int) -> tuple[ApplicationFacts, str, list[SiteFacts]]:
     with session_scope() as session:
         application = get_required(session, Application, application_id)
-        return (application_facts(application), application.language, catalog_facts(session),
-                confirmed_sector_examples(session))
+        return application_facts(application), application.language, catalog_facts(session)
 
 
 @task
 def analyse_technology(facts: ApplicationFacts, sites: list[SiteFacts], language: str, today: date,
-                       override_trl_gate: bool, examples: SectorExamples) -> AnalysisResult:
-    return analyse(facts, sites, today, language, override_trl_gate, examples)
+                       override_trl_gate: bool) -> AnalysisResult:
+    return analyse(facts, sites, today, language, override_trl_gate)
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -91,8 +89,8 @@ def pilot_analysis(application_id: int, actor: Actor = Actor.COORDINATOR, overri
     """
     guard_stage(application_id, Stage.ANALYSIS, actor)
     who = acting(requested_by)
-    facts, language, sites, examples = load_inputs(application_id)
-    result = analyse_technology(facts, sites, language, local_today(), override_trl_gate, examples)
+    facts, language, sites = load_inputs(application_id)
+    result = analyse_technology(facts, sites, language, local_today(), override_trl_gate)
     analysis_id = store_analysis(application_id, result, who)
     publish_artifacts(application_id, result)
     print(f"application {application_id}: {analysis_outcome(result)}; {len(result.candidates)} candidate sites")

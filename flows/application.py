@@ -1,11 +1,10 @@
 """Stage 1, pilot-application: register the application, screen eligibility, catch duplicates."""
 
-import numpy as np
 from prefect import flow, task
 
 from flows.common import current_flow_run_id, guard_stage, run_origin
 from models import actors
-from models.application import earlier_open_applications, register_screening, submit_application, text_vector
+from models.application import earlier_open_applications, register_screening, submit_application
 from models.db import get_required, session_scope
 from models.facts import application_facts
 from models.rules.application import Screening, find_duplicate, screen
@@ -35,21 +34,17 @@ def screen_eligibility(facts: ApplicationFacts) -> Screening:
 
 
 @task
-def detect_duplicate(application_id: int, facts: ApplicationFacts, key: str) -> tuple[int | None, list[float]]:
-    """The application repeated (or None), and this one's text embedding to store."""
+def detect_duplicate(application_id: int, facts: ApplicationFacts, key: str) -> int | None:
     with session_scope() as session:
-        earlier, vectors = earlier_open_applications(session, application_id)
-        vector = text_vector(get_required(session, Application, application_id))
-    return find_duplicate(facts, key, earlier, vectors, vector), vector.tolist()
+        earlier = earlier_open_applications(session, application_id)
+    return find_duplicate(facts, key, earlier)
 
 
 @task(retries=2, retry_delay_seconds=2)
-def register(application_id: int, screening: Screening, duplicate_of: int | None, actor: str,
-             vector: list[float]) -> Status:
+def register(application_id: int, screening: Screening, duplicate_of: int | None, actor: str) -> Status:
     with session_scope() as session:
         application = get_required(session, Application, application_id)
-        return register_screening(session, application, screening, duplicate_of, actor, current_flow_run_id(),
-                                  np.array(vector, dtype=np.float32))
+        return register_screening(session, application, screening, duplicate_of, actor, current_flow_run_id())
 
 
 @flow(name="pilot-application", log_prints=True)
@@ -73,7 +68,7 @@ def pilot_application(
     guard_stage(application_id, Stage.APPLICATION, actor)
     facts, key = load_application(application_id)
     screening = screen_eligibility(facts)
-    duplicate_of, vector = detect_duplicate(application_id, facts, key)
-    status = register(application_id, screening, duplicate_of, who, vector)
+    duplicate_of = detect_duplicate(application_id, facts, key)
+    status = register(application_id, screening, duplicate_of, who)
     print(f"application {application_id}: {status}")
     return status

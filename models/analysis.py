@@ -1,12 +1,8 @@
 """Stage 2 persistence: the stored analysis and the draft methodology it proposes."""
 
-import numpy as np
 from sqlmodel import Session, select
 
-from models.application import text_vector
 from models.rules.analysis import AnalysisResult
-from models.rules.facts import SECTOR_SLUGS
-from models.rules.sectors import NO_EXAMPLES, SectorExamples
 from models.stages import MethodologyStatus, Stage, Status
 from models.tables import Analysis, Application, Methodology
 from models.transitions import transition
@@ -17,22 +13,6 @@ def latest_draft(session: Session, application_id: int) -> Methodology | None:
         select(Methodology).where(Methodology.application_id == application_id, Methodology.status == MethodologyStatus.DRAFT)
         .order_by(Methodology.id.desc())
     ).first()
-
-
-def confirmed_sector_examples(session: Session) -> SectorExamples:
-    """The applications whose sector a coordinator confirmed, for the suggestions to learn from: adopting a
-    methodology adopts the sector its KPIs came from (the analysis's sector)."""
-    rows = session.exec(
-        select(Application, Analysis.sector)
-        .join(Methodology, Methodology.application_id == Application.id)
-        .join(Analysis, Analysis.id == Methodology.analysis_id)
-        .where(Methodology.status == MethodologyStatus.ADOPTED)
-        .order_by(Application.id)
-    ).all()
-    if not rows:
-        return NO_EXAMPLES
-    return SectorExamples(np.stack([text_vector(application) for application, _ in rows]),
-                          np.array([SECTOR_SLUGS.index(sector) for _, sector in rows]))
 
 
 def analysis_outcome(result: AnalysisResult) -> str:

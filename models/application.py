@@ -1,13 +1,11 @@
 """Stage 1 persistence: storing a submission, and registering it once screened."""
 
-import numpy as np
 from sqlmodel import Session, select
 
 from models.errors import StateConflict
 from models.facts import application_facts
 from models.permissions import Action, Principal, Resource, Verdict, authorize
-from models.rules.application import Screening, duplicate_text
-from models.rules.embedding import DIMENSIONS, embed
+from models.rules.application import Screening
 from models.rules.facts import ApplicationFacts
 from models.schemas import ApplicationCreate
 from models.stages import CLOSED_STATUSES, Stage, Status
@@ -87,42 +85,21 @@ def next_registration_number(session: Session, application: Application) -> str:
     return f"APP-{application.submitted_at.year}-{application.id:05d}"
 
 
-def text_vector(application: Application) -> np.ndarray:
-    """The stored embedding of the application's text, or one computed now (a row screened before it was stored)."""
-    if application.text_vector is not None:
-        return np.frombuffer(application.text_vector, dtype=np.float32)
-    return embed([duplicate_text(application_facts(application))])[0]
-
-
-def earlier_open_applications(session: Session, application_id: int
-                              ) -> tuple[list[tuple[int, str, ApplicationFacts]], np.ndarray]:
-    """The applications submitted before this one and still open: (id, company key, facts), and their embeddings,
-    for the duplicate check. One submitted a moment earlier and not screened yet counts too: of two identical
-    applications submitted at once, the second is the duplicate."""
+def earlier_open_applications(session: Session, application_id: int) -> list[tuple[int, str, ApplicationFacts]]:
+    """The applications submitted before this one and still open: (id, company key, facts), for the duplicate check."""
     rows = session.exec(
         select(Application, Company.registration_number)
         .join(Company, Company.id == Application.company_id)
         .where(Application.id < application_id)
-        .where(Application.status.not_in(CLOSED_STATUSES))
-        .order_by(Application.id)
+        .where(Application.status.not_in([*CLOSED_STATUSES, Status.SUBMITTED]))
     ).all()
-    vectors = np.zeros((len(rows), DIMENSIONS), dtype=np.float32)
-    unembedded = [position for position, (a, _) in enumerate(rows) if a.text_vector is None]
-    if unembedded:
-        vectors[unembedded] = embed([duplicate_text(application_facts(rows[p][0])) for p in unembedded])
-    for position, (a, _) in enumerate(rows):
-        if a.text_vector is not None:
-            vectors[position] = np.frombuffer(a.text_vector, dtype=np.float32)
-    return [(a.id, reg, application_facts(a)) for a, reg in rows], vectors
+    return [(a.id, reg, application_facts(a)) for a, reg in rows]
 
 
 def register_screening(session: Session, application: Application, screening: Screening, duplicate_of: int | None,
-                       actor: str, flow_run_id: str | None, vector: np.ndarray | None = None) -> Status:
-    """Store the screening's outcome: a duplicate, ineligible, or registered with its number; and the text's
-    embedding (`vector`) for the duplicate checks to come."""
+                       actor: str, flow_run_id: str | None) -> Status:
+    """Store the screening's outcome: a duplicate, ineligible, or registered with its number."""
     application.screening = screening.as_dict()
-    if vector is not None:
-        application.text_vector = np.asarray(vector, dtype=np.float32).tobytes()
     if duplicate_of is not None:
         application.duplicate_of_id = duplicate_of
         status, detail = Status.DUPLICATE, f"repeats application {duplicate_of}"

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.rules.timeline import BASELINE_WINDOW_DAYS
@@ -121,9 +121,6 @@ class Application(SQLModel, table=True):
     registration_number: str | None = Field(default=None, unique=True, max_length=20)
     duplicate_of_id: int | None = Field(default=None, foreign_key="application.id")
     screening: dict = json_field(dict)  # {"eligible": bool, "reasons": [...], "warnings": [...]}
-    # The title and description's sentence embedding (float32, models/rules/embedding.py), stored at screening
-    # so that the duplicate check of later submissions reads it instead of running the model on every one.
-    text_vector: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     submitted_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The script, the arguments that make it small, and a line its figures print.
 SMALL = {
-    "analysis.py": (["--applications", "60"], "top-1"),
+    "analysis.py": ([], "top-1"),
     "concurrency.py": (["--clients", "4", "--rows", "200"], "stored"),
     "contracts.py": (["--contracts", "5"], "ratio full / bare"),
     "load.py": (["--seconds", "1", "--rounds", "1", "--clients", "2"], "GET /applications"),

@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from api.auth import PrincipalDep
 from api.deps import SessionDep
 from api.errors import errors
-from models.analysis import confirmed_sector_examples
 from models.facts import application_facts, catalog_facts
 from models.permissions import Action, enforce
 from models.rules.analysis import analyse
@@ -23,6 +22,5 @@ def preview(data: ApplicationCreate, session: SessionDep, principal: PrincipalDe
     enforce(principal, Action.RUN_PROGRAM)  # answering inquiries is program work, not one pilot's
     # An unsaved row, so the submission becomes the rubric's facts exactly as a stored application does.
     facts = application_facts(Application(**data.model_dump(exclude={"company"})))
-    result = analyse(facts, catalog_facts(session), local_today(), data.language,
-                     examples=confirmed_sector_examples(session))
+    result = analyse(facts, catalog_facts(session), local_today(), data.language)
     return AnalysisPreview(**result.analysis_fields(), methodology=result.methodology_fields())

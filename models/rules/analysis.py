@@ -9,7 +9,7 @@ from models.rules.facts import ApplicationFacts, SiteFacts
 from models.rules.matching import Candidate, free_from, rank_sites
 from models.rules.methodology import DraftMethodology, draft_methodology, duration_for
 from models.rules.scoring import ScoringInput, SiteFit, TechnologyScore, load_rubric, score_technology
-from models.rules.sectors import NO_EXAMPLES, SectorExamples, SectorScore, disagreement, suggest_sectors
+from models.rules.sectors import SectorScore, disagreement, suggest_sectors
 
 LEAD_TIME = timedelta(days=14)  # earliest start: two weeks to sign the contract
 RELATED_SECTOR_SHARE = 0.6  # suggestions this close to the best also count as the application's sectors
@@ -82,11 +82,9 @@ def draft_for_site(app: ApplicationFacts, site: SiteFacts, sector: str, start: d
 
 def analyse(
     app: ApplicationFacts, sites: Sequence[SiteFacts], today: date, language: str, override_trl_gate: bool = False,
-    examples: SectorExamples = NO_EXAMPLES,
 ) -> AnalysisResult:
-    """Sector suggestion (beside the profiles, from the `examples` whose sector the program confirmed), site
-    ranking, the rubric's gates and criteria, and the draft methodology."""
-    ranked = suggest_sectors(app.title, app.description, app.target_users, app.sector, examples)
+    """Sector suggestion, site ranking, the rubric's gates and criteria, and the draft methodology."""
+    ranked = suggest_sectors(app.title, app.description, app.target_users, app.sector)
     sectors = application_sectors(app, ranked)
     sector = sectors[0]
     start = earliest_start(app, today)

@@ -6,11 +6,6 @@ the physical requirements (indoor/outdoor, power, network). Soft scores rank the
 the solution to the site's stated need, sector, TRL fit and the citizens passing through for the
 feedback plan. Weights and thresholds live in data/scoring.json ("matching").
 
-Relevance to the need is read two ways: the terms the application shares with the need text (TF-IDF), and
-the meaning of the need's sentences against the application's sentence embedding, so that "a bracelet that
-calls help when a pensioner falls" meets a need for "safety of elderly residents living alone". The better of
-the two counts, and the reason names the shared words or the need sentence closest in meaning.
-
 Matching stays fast on a country-wide catalog: what does not change between applications (the
 need texts' terms and their weights, which sites accept which sector) is a SiteIndex built once per
 catalog version. One ranking then touches only the sites that accept the application's sectors or
@@ -27,22 +22,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-import numpy as np
-
-from models.rules.embedding import embed
 from models.rules.facts import ApplicationFacts, SiteFacts
 from models.rules.methodology import feedback_sample_size
 from models.rules.scoring import MatchingRules, load_rubric
-from models.rules.sectors import application_text
 from models.rules.text import tokenize
 
 INDEXES_KEPT = 4  # catalog versions whose index stays in memory (a test catalog next to the real one)
-# Cosine similarity of the application to a need sentence that scores nothing, and full points: texts of one
-# setting but unrelated purposes ("queue sensors", "more shoppers") stay under 0.3; an answer to the need in none of
-# its words reaches 0.35-0.45, one in some of its words 0.6 and more.
-MEANING_NO_MATCH = 0.3
-MEANING_FULL_MATCH = 0.6
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -78,9 +63,6 @@ class SiteIndex:
     postings: dict[str, tuple[int, ...]]  # need-text stem -> positions of the sites whose need contains it
     norms: tuple[float, ...]  # length of each site's need vector
     accepting: dict[str, tuple[int, ...]]  # sector -> positions of the sites that accept its pilots
-    sentences: tuple[str, ...]  # the distinct sentences of the need texts
-    sentence_vectors: np.ndarray  # their embeddings, plus a zero row last (the padding below points to it)
-    site_sentences: np.ndarray  # (sites, most sentences of one need): positions in `sentences`, padded with -1
 
 
 @lru_cache(maxsize=65_536)
@@ -111,15 +93,8 @@ def build_index(sites: Sequence[SiteFacts], version: int) -> SiteIndex:
             postings[stem].append(position)
         for sector in dict.fromkeys((site.sector, *site.allowed_sectors)):
             accepting[sector].append(position)
-    site_sentence_texts = [[s for s in _SENTENCE_END.split(site.need) if len(s.split()) >= 3] for site in sites]
-    sentences = tuple(dict.fromkeys(s for texts in site_sentence_texts for s in texts))
-    position_of = {sentence: position for position, sentence in enumerate(sentences)}
-    site_sentences = np.full((len(sites), max((len(t) for t in site_sentence_texts), default=0) or 1), -1)
-    for row, texts in enumerate(site_sentence_texts):
-        site_sentences[row, :len(texts)] = [position_of[s] for s in texts]
-    sentence_vectors = np.vstack([embed(sentences), np.zeros((1, embed([" "]).shape[1]), dtype=np.float32)])
     return SiteIndex(version, idf, {k: tuple(v) for k, v in postings.items()}, tuple(norms),
-                     {k: tuple(v) for k, v in accepting.items()}, sentences, sentence_vectors, site_sentences)
+                     {k: tuple(v) for k, v in accepting.items()})
 
 
 _indexes: dict[int, SiteIndex] = {}
@@ -230,8 +205,7 @@ def _need_phrases(app_stems: set[str], need: str, idf: dict[str, float], limit: 
     return list(dict.fromkeys(phrase for _, phrase in ranked))[:limit]
 
 
-def _reasons(request: _Request, site: SiteFacts, phrases: list[str], close_sentence: str | None,
-             excluded: bool) -> list[str]:
+def _reasons(request: _Request, site: SiteFacts, phrases: list[str], excluded: bool) -> list[str]:
     """Why the site ranks where it does; for an excluded site only what makes it worth a look."""
     if site.sector == request.own_sector:
         reasons = ["same sector"]
@@ -243,9 +217,7 @@ def _reasons(request: _Request, site: SiteFacts, phrases: list[str], close_sente
         reasons = [f"other sector: {site.sector}"]
     if phrases:
         reasons.append("need matches: " + ", ".join(f"'{p}'" for p in phrases))
-    if close_sentence:
-        reasons.append(f"need close in meaning: '{close_sentence}'")
-    if not phrases and not close_sentence:
+    else:
         reasons.append("the site's stated need does not mention the solution")
     if excluded:
         return reasons
@@ -298,24 +270,13 @@ def rank_sites(
         for position in index.postings[stem]:
             shared_weight[position] += weight
 
-    # Per site, its need sentence closest in meaning (-1 pads to the zero row: similarity 0).
-    # The text the sector suggestion embedded: one model run per analysis.
-    similarities = index.sentence_vectors @ embed([application_text(app.title, app.description, app.target_users)])[0]
-    padded = similarities[index.site_sentences]
-    closest_column = padded.argmax(axis=1)
-    closest_similarity = padded[np.arange(len(sites)), closest_column]
-    meaning = np.clip((closest_similarity - MEANING_NO_MATCH) / (MEANING_FULL_MATCH - MEANING_NO_MATCH), 0, 1)
-    closest_sentence = index.site_sentences[np.arange(len(sites)), closest_column]
-
     accepting = {position for sector in request.sectors for position in index.accepting.get(sector, ())}
     feasible: list[tuple[float, str, int, dict]] = []
     blocked: list[tuple[float, str, int, dict, list[tuple[str, str]]]] = []
     excluded_by: Counter = Counter()  # among the sites that accept the application's sectors
-    close_in_meaning = set(np.flatnonzero(meaning > 0).tolist())
-    for position in accepting | shared_weight.keys() | close_in_meaning:  # the others can neither host it nor want it
+    for position in accepting | shared_weight.keys():  # the others can neither host it nor want it
         site = sites[position]
-        terms = min(1.0, rules.need_scale * shared_weight.get(position, 0.0) / (app_norm * index.norms[position]))
-        need = max(terms, float(meaning[position]))
+        need = min(1.0, rules.need_scale * shared_weight.get(position, 0.0) / (app_norm * index.norms[position]))
         components = _soft_scores(request, site, need)
         blockers = _blockers(request, site)
         if not blockers:
@@ -329,9 +290,8 @@ def rank_sites(
     def shown(score: float, position: int, components: dict, blockers: list[tuple[str, str]]) -> Candidate:
         site = sites[position]
         phrases = _need_phrases(app_stems, site.need, index.idf)
-        close = index.sentences[closest_sentence[position]] if meaning[position] > 0 else None
         return Candidate(site.id, site.code, site.name, site.sector, score,
-                         [reason for _, reason in blockers] + _reasons(request, site, phrases, close, bool(blockers)),
+                         [reason for _, reason in blockers] + _reasons(request, site, phrases, bool(blockers)),
                          excluded=bool(blockers), available_from=free_from(site).isoformat(),
                          need_matches=phrases, components={k: round(v, 4) for k, v in components.items()})
 

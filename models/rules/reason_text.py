@@ -124,7 +124,6 @@ TEMPLATES: list[tuple[str, str]] = [
      "площадка отрасли «{sector}» принимает пилоты отрасли «{own_sector}»"),
     (rf"other sector: (?P<sector>{_SLUG})", "другая отрасль: {sector}"),
     (rf"need matches: (?P<phrases>{_PHRASES})", "совпадения с потребностью площадки: {phrases}"),
-    (r"need close in meaning: '(?P<sentence>.+)'", "потребность площадки близка по смыслу: «{sentence}»"),
     (r"the site's stated need does not mention the solution", "в потребности площадки решение не упоминается"),
     (r"free from (?P<date>\d{4}-\d{2}-\d{2})", "свободна с {date}"),
     (r"free from (?P<date>\d{4}-\d{2}-\d{2}) \(a pilot slot frees up\)",

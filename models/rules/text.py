@@ -16,8 +16,6 @@ _WORD = re.compile(r"[a-z0-9а-я]+(?:-[a-z0-9а-я]+)*")
 _CYRILLIC = re.compile(r"[а-я]")
 _IT_ACRONYM = re.compile(r"\bIT\b")  # lowercased, "IT" would vanish as the stopword "it"
 _MIN_TOKEN_LENGTH = 2
-_LETTER = re.compile(r"[^\W\d_]")
-_CYRILLIC_LETTER = re.compile(r"[а-яёА-ЯЁ]")
 
 STOPWORDS_EN = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below
@@ -198,8 +196,3 @@ def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
         return []
     found = _term_pattern(terms).finditer(text.lower().replace("ё", "е"))
     return list(dict.fromkeys(" ".join(match.group().split()) for match in found))
-
-
-def text_language(text: str) -> str:
-    """'ru' when most letters are Cyrillic, else 'en'."""
-    return "ru" if len(_CYRILLIC_LETTER.findall(text)) > len(_LETTER.findall(text)) / 2 else "en"

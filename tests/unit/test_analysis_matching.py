@@ -125,16 +125,3 @@ def test_index_is_built_once_per_catalog_version_and_occupancy_is_read_live():
     assert [c.site_id for c in rank(facts(), occupied).candidates] == [2]
     renamed_need = [replace(sites[0], need="parking"), sites[1]]
     assert site_index(renamed_need) is not index
-
-
-def test_a_need_met_in_other_words_is_matched_by_meaning_with_the_sentence_as_reason():
-    app = facts(title="Fall alarm bracelet", description="A wristband notices when a pensioner at home falls down "
-                "and alerts a social worker", target_users="", wants_to_test="")
-    sites = [site(1, "retail-services", "Seniors living alone: summon a carer when they slip. More shoppers on weekdays."),
-             site(2, "retail-services", "More shoppers on weekdays.")]
-    ranking = rank(app, sites)
-    assert [c.site_id for c in ranking.candidates] == [1, 2]
-    best, other = ranking.candidates
-    assert best.need_matches == [] and best.components["need"] > 0.2
-    assert "need close in meaning: 'Seniors living alone: summon a carer when they slip.'" in best.reasons
-    assert other.components["need"] == 0

@@ -104,11 +104,9 @@ def test_tokenizer_drops_stopwords_and_numbers_and_keeps_identifiers():
     assert "xrai" in tokenize("chest X-rays") and tokenize("X-ray") == tokenize("x-rays")
 
 
-def test_own_applications_land_in_their_sector():
-    """The issue's goals (top-1 70 %, top-3 90 %), not every one: the profiles are definitions, not these texts."""
-    ranks = [[s.sector for s in suggest_sectors(title, description)].index(expected)
-             for expected, title, description in OWN_APPLICATIONS]
-    assert sum(rank == 0 for rank in ranks) >= 0.7 * len(ranks) and sum(rank <= 2 for rank in ranks) >= 0.9 * len(ranks), ranks
+@pytest.mark.parametrize(("expected", "title", "description"), OWN_APPLICATIONS, ids=lambda v: v[:30])
+def test_own_applications_land_in_their_sector(expected, title, description):
+    assert suggest_sectors(title, description)[0].sector == expected
 
 
 @pytest.mark.parametrize(("expected", "title", "description"), OWN_APPLICATIONS[:3] + OWN_APPLICATIONS[11:14])
@@ -117,8 +115,8 @@ def test_ranking_covers_all_sectors_with_ordered_scores_in_unit_range(expected, 
     assert sorted(item.sector for item in ranked) == sorted(SECTOR_SLUGS)
     scores = [item.score for item in ranked]
     assert scores == sorted(scores, reverse=True)
-    assert all(0 <= score <= 1 for score in scores) and sum(scores) == pytest.approx(1, abs=1e-3)
-    assert scores[0] > 0.3
+    assert all(0 <= score <= 1 for score in scores)
+    assert scores[0] > 0.9
 
 
 def test_text_without_sector_vocabulary_gives_no_confidence():
@@ -140,11 +138,10 @@ def test_disagreement_note_only_for_wrong_declared_sector():
     assert disagreement(None, suggest_sectors(*TELEMEDICINE)) is None
 
 
-def test_development_and_shared_sets_meet_the_goals_with_the_shipped_weights():
-    """The shipped weights on the development set (fitted there, so an upper bound; bench/analysis.py reports the
-    cross-validated figures) and on the 33 shared applications, a held-out check never tuned on."""
+def test_evaluation_set_accuracy_meets_goals():
     bench = _bench()
-    sets = [bench["DEV_PATH"]] + [bench["EVAL_PATH"]] * bench["EVAL_PATH"].exists()
-    for path in sets:
-        result = bench["figures"]([bench["scored"](a) for a in bench["load_applications"](path)])
-        assert result.top1 >= 0.7 and result.top3 >= 0.9 and result.ece <= 0.1, (path, result)
+    if not bench["EVAL_PATH"].exists():
+        pytest.skip(f"evaluation set not available at {bench['EVAL_PATH']}")
+    accuracy = bench["sector_accuracy"](bench["load_applications"]())
+    assert accuracy.top1 >= 0.9, accuracy.misses
+    assert accuracy.top3 == 1.0, accuracy.misses
