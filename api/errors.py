@@ -5,6 +5,7 @@ status code a route gives but does not list."""
 from pydantic import BaseModel, Field
 
 REASONS = {
+    400: "The body cannot be read as the media type it claims (malformed multipart data)",
     401: "No valid `X-API-Key` header",
     403: "The caller may see this but not do it; `detail` says why",
     404: "No such resource, or none the caller may see",

@@ -23,8 +23,9 @@ def _is_control(character: str) -> bool:
     return (code < 32 and character not in "\n\r\t") or 0x7F <= code <= 0x9F
 
 
-def _no_control_chars(value: str) -> str:
-    if any(_is_control(c) for c in value):
+def _no_control_chars(value):
+    # Before the whitespace is stripped: str.strip() takes some controls (U+001C-U+001F, U+0085) for spaces.
+    if isinstance(value, str) and any(_is_control(c) for c in value):
         raise ValueError("must not contain control characters")
     return value
 
@@ -86,7 +87,7 @@ class SchemaPattern:
 
 CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 BIDI_CLASS = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-Text = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_no_control_chars),
+Text = Annotated[str, BeforeValidator(_no_control_chars), StringConstraints(strip_whitespace=True),
                  SchemaPattern(f"^[^{CONTROL_CLASS}]*$")]
 # Text of legal weight: printed in contracts and reports as a party, a signatory or the solution.
 LegalText = Annotated[Text, AfterValidator(_fit_for_documents), SchemaPattern(f"^[^{CONTROL_CLASS}{BIDI_CLASS}]*$")]
@@ -145,9 +146,9 @@ class ApplicationCreate(Strict):
     trl: Int = Field(ge=1, le=9, description="Technology readiness level, 1-9")
     sector: SectorSlug | None = None
     setting: Literal["indoor", "outdoor", "any"] = "any"
-    needs_power: bool = False
-    needs_network: bool = False
-    handles_personal_data: bool = False
+    needs_power: StrictBool = False
+    needs_network: StrictBool = False
+    handles_personal_data: StrictBool = False
     certificates: list[Annotated[Text, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=20
     )
@@ -194,7 +195,7 @@ class FeedbackCreate(Strict):
     sus: list[SusAnswer] | None = Field(default=None, min_length=10, max_length=10,
                                         description="The ten System Usability Scale items, each 1-5, in order")
     age_band: AgeBand | None = None
-    has_disability: bool | None = None
+    has_disability: StrictBool | None = None
     comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
@@ -274,7 +275,7 @@ class StageRunRequest(Strict):
     """Body of POST /applications/{id}/stages/{stage}/runs; each stage reads its own part."""
 
     as_of: Day | None = Field(default=None, description="Monitoring day; default today")
-    override_trl_gate: bool = Field(
+    override_trl_gate: StrictBool = Field(
         default=False, description="Analysis: the coordinator lets a technology below TRL 5 through the live-pilot "
                                    "gate")
 

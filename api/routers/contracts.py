@@ -87,7 +87,7 @@ async def _resume_adoption(session: Session, gateway: PrefectGateway, applicatio
 
 
 @router.post("/{contract_id}/signatures", status_code=status.HTTP_201_CREATED, response_model=SignatureRecorded,
-             responses=errors(401, 403, 404, why={409: "The contract is not open for this party's signature",
+             responses=errors(400, 401, 403, 404, why={409: "The contract is not open for this party's signature",
                                                   413: "The scan is too large", 415: "The scan is not a PDF"}))
 async def sign(contract_id: RowId, data: Annotated[SignatureCreate, Depends(signature_form)], session: SessionDep,
                gateway: GatewayDep, settings: SettingsDep, principal: PrincipalDep,
